@@ -1,0 +1,72 @@
+package neo4jstore
+
+import "github.com/policygraph/policygraph/kg"
+
+// Mapping from the maps the Cypher fragments return to kg values. Missing or null values
+// become zero values; a type mismatch (a bug in our Cypher) also gives a zero value rather
+// than a panic, and tests on real data catch it.
+
+func str(m map[string]any, k string) string {
+	s, _ := m[k].(string)
+	return s
+}
+
+func strs(m map[string]any, k string) []string {
+	l, _ := m[k].([]any)
+	out := make([]string, 0, len(l))
+	for _, v := range l {
+		if s, ok := v.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func toNode(v any) *kg.Node {
+	m, ok := v.(map[string]any)
+	if !ok || m["id"] == nil {
+		return nil
+	}
+	n := &kg.Node{
+		ID: str(m, "id"), Type: str(m, "type"), Name: str(m, "name"), Aliases: strs(m, "aliases"),
+		Description: str(m, "description"), Kind: str(m, "kind"), Country: str(m, "country"), Status: str(m, "status"),
+		StartDate: str(m, "startDate"), EndDate: str(m, "endDate"), Docket: str(m, "docket"), Unit: str(m, "unit"),
+		Measure: str(m, "measure"), Qualifier: str(m, "qualifier"), Publisher: str(m, "publisher"), URL: str(m, "url"),
+		Citations: toCitations(m["citations"]),
+	}
+	switch v := m["value"].(type) {
+	case float64:
+		n.Value = &v
+	case int64:
+		f := float64(v)
+		n.Value = &f
+	}
+	if d, ok := m["degree"].(int64); ok {
+		n.Degree = int(d)
+	}
+	return n
+}
+
+func toRel(v any) *kg.Relationship {
+	m, _ := v.(map[string]any)
+	return &kg.Relationship{
+		ID: str(m, "id"), Type: str(m, "type"), From: str(m, "from"), To: str(m, "to"), Role: str(m, "role"),
+		Outcome: str(m, "outcome"), Description: str(m, "description"), StartDate: str(m, "startDate"),
+		EndDate: str(m, "endDate"), Citations: toCitations(m["citations"]),
+	}
+}
+
+func toCitations(v any) []kg.Citation {
+	l, _ := v.([]any)
+	out := make([]kg.Citation, 0, len(l))
+	for _, c := range l {
+		m, _ := c.(map[string]any)
+		src := toNode(m["source"])
+		cit := kg.Citation{Quote: str(m, "quote"), Locator: str(m, "locator"), Source: src}
+		if src != nil {
+			cit.SourceID = src.ID
+		}
+		out = append(out, cit)
+	}
+	return out
+}

@@ -1,0 +1,103 @@
+package neo4jstore
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strings"
+
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
+)
+
+//go:embed migrations/*.cypher
+var migrationFiles embed.FS
+
+// migrationStatements returns the embedded schema statements in file order. Files are named
+// NNN_name.cypher; statements end with ";"; lines starting with "//" are comments.
+func migrationStatements() ([]string, error) {
+	names, err := fs.Glob(migrationFiles, "migrations/*.cypher")
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(names)
+	var out []string
+	for _, name := range names {
+		data, err := migrationFiles.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		var b strings.Builder
+		for line := range strings.SplitSeq(string(data), "\n") {
+			if t := strings.TrimSpace(line); t == "" || strings.HasPrefix(t, "//") {
+				continue
+			}
+			b.WriteString(line)
+			b.WriteString("\n")
+		}
+		for stmt := range strings.SplitSeq(b.String(), ";") {
+			if stmt = strings.TrimSpace(stmt); stmt != "" {
+				out = append(out, stmt)
+			}
+		}
+	}
+	return out, nil
+}
+
+// Migrate applies the embedded schema (constraints and indexes). Every statement is
+// idempotent, so running it again changes nothing. It waits for indexes to come online.
+func (s *Store) Migrate(ctx context.Context) error {
+	stmts, err := migrationStatements()
+	if err != nil {
+		return err
+	}
+	for _, stmt := range stmts {
+		// Schema commands cannot share a transaction with each other or with writes.
+		s.queries.Add(1)
+		if _, err := neo4j.ExecuteQuery(ctx, s.driver, stmt, nil, neo4j.EagerResultTransformer,
+			neo4j.ExecuteQueryWithWritersRouting(), neo4j.ExecuteQueryWithDatabase(s.db)); err != nil {
+			return fmt.Errorf("migration %q: %w", firstLine(stmt), translate(ctx, err))
+		}
+	}
+	s.queries.Add(1)
+	if _, err := neo4j.ExecuteQuery(ctx, s.driver, "CALL db.awaitIndexes(300)", nil, neo4j.EagerResultTransformer,
+		neo4j.ExecuteQueryWithWritersRouting(), neo4j.ExecuteQueryWithDatabase(s.db)); err != nil {
+		return fmt.Errorf("await indexes: %w", translate(ctx, err))
+	}
+	return nil
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
+// SchemaItem is one constraint or index, as Neo4j reports it.
+type SchemaItem struct {
+	Kind, Name, Description string
+}
+
+// Schema lists constraints and indexes (used by tests and diagnostics).
+func (s *Store) Schema(ctx context.Context) ([]SchemaItem, error) {
+	var out []SchemaItem
+	res, err := s.read(ctx, `SHOW CONSTRAINTS YIELD name, type, labelsOrTypes, properties
+		RETURN name, type + ' ' + reduce(s = '', x IN labelsOrTypes | s + x) + '(' + reduce(s = '', x IN properties | s + x) + ')' AS d
+		ORDER BY name`, nil)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range res.Records {
+		out = append(out, SchemaItem{Kind: "constraint", Name: r.Values[0].(string), Description: r.Values[1].(string)})
+	}
+	res, err = s.read(ctx, `SHOW INDEXES YIELD name, type, labelsOrTypes, properties, state
+		RETURN name, type + ' ' + reduce(s = '', x IN coalesce(labelsOrTypes, []) | s + x) + '(' + reduce(s = '', x IN coalesce(properties, []) | s + x + ',') + ') ' + state AS d
+		ORDER BY name`, nil)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range res.Records {
+		out = append(out, SchemaItem{Kind: "index", Name: r.Values[0].(string), Description: r.Values[1].(string)})
+	}
+	return out, nil
+}

@@ -1,0 +1,142 @@
+// Package neo4jstore is policygraph's only store: it implements the read and write methods
+// that graph/ declares, over Neo4j 5 through neo4j-go-driver v5. It owns the Cypher (named
+// constants beside the method that runs each), the embedded schema migrations, the mapping
+// from records to kg values, and the translation of driver errors into kg's sentinels.
+// It imports kg and the driver; never graph/ or gqlgen.
+package neo4jstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j/config"
+
+	"github.com/policygraph/policygraph/kg"
+)
+
+// Config says how to reach Neo4j.
+type Config struct {
+	URI          string
+	User         string
+	Password     string
+	Database     string
+	QueryTimeout time.Duration // server-side transaction timeout and client deadline of every query
+}
+
+// Store is safe for concurrent use; one per process.
+type Store struct {
+	driver  neo4j.DriverWithContext
+	db      string
+	timeout time.Duration
+	queries atomic.Int64
+}
+
+// Open creates the driver and checks that Neo4j answers. It returns kg.ErrUnavailable (wrapped)
+// when it does not.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	if cfg.QueryTimeout <= 0 {
+		cfg.QueryTimeout = 10 * time.Second
+	}
+	driver, err := neo4j.NewDriverWithContext(cfg.URI, neo4j.BasicAuth(cfg.User, cfg.Password, ""),
+		func(c *config.Config) {
+			// Fail fast when Neo4j is down: a public read must not hang on retries.
+			c.SocketConnectTimeout = time.Second
+			c.ConnectionAcquisitionTimeout = 2 * time.Second
+			c.MaxTransactionRetryTime = 2 * time.Second
+			c.MaxConnectionPoolSize = 100
+		})
+	if err != nil {
+		return nil, fmt.Errorf("neo4j driver: %w", err)
+	}
+	s := &Store{driver: driver, db: cfg.Database, timeout: cfg.QueryTimeout}
+	vctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := driver.VerifyConnectivity(vctx); err != nil {
+		driver.Close(context.Background())
+		return nil, fmt.Errorf("connect to neo4j at %s: %w: %v", cfg.URI, kg.ErrUnavailable, err)
+	}
+	return s, nil
+}
+
+// Close releases the driver's connections.
+func (s *Store) Close(ctx context.Context) error { return s.driver.Close(ctx) }
+
+// Ready reports whether Neo4j answers within the context's deadline.
+func (s *Store) Ready(ctx context.Context) error {
+	if err := s.driver.VerifyConnectivity(ctx); err != nil {
+		return fmt.Errorf("%w: %v", kg.ErrUnavailable, err)
+	}
+	return nil
+}
+
+// QueryCount is the number of Cypher round trips this store has made: tests use it to prove
+// that a GraphQL request costs a constant number of queries, and it feeds metrics.
+func (s *Store) QueryCount() int64 { return s.queries.Load() }
+
+// read runs one parameterised read query with reader routing, the database name, a
+// transaction timeout and a matching client deadline.
+func (s *Store) read(ctx context.Context, cypher string, params map[string]any) (*neo4j.EagerResult, error) {
+	s.queries.Add(1)
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	res, err := neo4j.ExecuteQuery(ctx, s.driver, cypher, params, neo4j.EagerResultTransformer,
+		neo4j.ExecuteQueryWithReadersRouting(),
+		neo4j.ExecuteQueryWithDatabase(s.db),
+		neo4j.ExecuteQueryWithTransactionConfig(neo4j.WithTxTimeout(s.timeout),
+			neo4j.WithTxMetadata(map[string]any{"app": "policygraph"})))
+	if err != nil {
+		return nil, translate(ctx, err)
+	}
+	return res, nil
+}
+
+// write runs fn in one managed (retried) write transaction.
+func (s *Store) write(ctx context.Context, timeout time.Duration, fn func(tx neo4j.ManagedTransaction) (any, error)) (any, error) {
+	s.queries.Add(1)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	session := s.driver.NewSession(ctx, neo4j.SessionConfig{DatabaseName: s.db, AccessMode: neo4j.AccessModeWrite})
+	defer session.Close(context.Background())
+	out, err := session.ExecuteWrite(ctx, fn, neo4j.WithTxTimeout(timeout),
+		neo4j.WithTxMetadata(map[string]any{"app": "policygraph"}))
+	if err != nil {
+		return nil, translate(ctx, err)
+	}
+	return out, nil
+}
+
+// translate maps driver errors to kg sentinels, keeping the original text for the log.
+func translate(ctx context.Context, err error) error {
+	var ie *kg.InvalidError
+	if errors.As(err, &ie) {
+		return err
+	}
+	var nerr *neo4j.Neo4jError
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) || ctx.Err() == context.DeadlineExceeded:
+		return fmt.Errorf("%w: %v", kg.ErrTimeout, err)
+	case errors.Is(err, context.Canceled):
+		return err
+	case errors.As(err, &nerr):
+		switch {
+		case strings.Contains(nerr.Code, "TransactionTimedOut") || strings.Contains(nerr.Code, "Transaction.Terminated"):
+			return fmt.Errorf("%w: %v", kg.ErrTimeout, err)
+		case strings.Contains(nerr.Code, "ConstraintValidationFailed"):
+			return fmt.Errorf("%w: %v", kg.ErrConflict, err)
+		case strings.HasPrefix(nerr.Code, "Neo.TransientError") || strings.Contains(nerr.Code, "DatabaseUnavailable"):
+			return fmt.Errorf("%w: %v", kg.ErrUnavailable, err)
+		}
+	case neo4j.IsConnectivityError(err):
+		return fmt.Errorf("%w: %v", kg.ErrUnavailable, err)
+	}
+	var ue *neo4j.UsageError
+	if errors.As(err, &ue) && strings.Contains(ue.Message, "acquir") {
+		return fmt.Errorf("%w: %v", kg.ErrUnavailable, err)
+	}
+	return err
+}
