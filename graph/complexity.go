@@ -1,0 +1,51 @@
+package graph
+
+import (
+	"github.com/policygraph/policygraph/graph/model"
+	"github.com/policygraph/policygraph/kg"
+)
+
+// Cost of a list field = page size x (cost of what each item selects + 1), so a fan-out of
+// nested pages multiplies, as its work on the database does. gqlgen's default (1 per field)
+// would let a 6-deep fan-out of 100-item pages through.
+func pageCost(first *int, child int) int {
+	n := deref(first, kg.DefaultFirst)
+	if n < 1 {
+		n = 1
+	}
+	if n > kg.MaxFirst { // rejected later by validation with a clear message; cost it as the max
+		n = kg.MaxFirst
+	}
+	return n * (child + 1)
+}
+
+func complexity() ComplexityRoot {
+	var c ComplexityRoot
+	rels := func(child int, _ []model.RelationshipType, _ *model.Direction, first *int, _ *string) int {
+		return pageCost(first, child)
+	}
+	c.Person.Relationships, c.Organization.Relationships, c.Country.Relationships = rels, rels, rels
+	c.Policy.Relationships, c.LegalCase.Relationships, c.Event.Relationships = rels, rels, rels
+	c.Statistic.Relationships, c.Source.Relationships = rels, rels
+	c.Source.Supports = func(child int, first *int, _ *string) int { return pageCost(first, child) }
+
+	c.Query.Search = func(child int, _ string, _ []model.NodeType, first *int, _ *string) int { return pageCost(first, child) }
+	c.Query.Nodes = func(child int, _ []model.NodeType, _ *model.NodeFilter, _ *model.NodeOrder, first *int, _ *string) int {
+		return pageCost(first, child)
+	}
+	list := func(child int, _ *model.NodeFilter, _ *model.NodeOrder, first *int, _ *string) int { return pageCost(first, child) }
+	c.Query.People, c.Query.Countries, c.Query.Statistics, c.Query.Sources = list, list, list, list
+	c.Query.Organizations = func(child int, _ []model.OrganizationKind, f *model.NodeFilter, o *model.NodeOrder, first *int, a *string) int {
+		return list(child, f, o, first, a)
+	}
+	c.Query.Policies = func(child int, _ []model.PolicyKind, _ []model.PolicyStatus, f *model.NodeFilter, o *model.NodeOrder, first *int, a *string) int {
+		return list(child, f, o, first, a)
+	}
+	c.Query.LegalCases = func(child int, _ []model.CaseStatus, f *model.NodeFilter, o *model.NodeOrder, first *int, a *string) int {
+		return list(child, f, o, first, a)
+	}
+	c.Query.Events = func(child int, _ []model.EventKind, f *model.NodeFilter, o *model.NodeOrder, first *int, a *string) int {
+		return list(child, f, o, first, a)
+	}
+	return c
+}

@@ -1,0 +1,77 @@
+package graph
+
+import (
+	"context"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/policygraph/policygraph/graph/model"
+	"github.com/policygraph/policygraph/kg"
+)
+
+// Shared bodies of the generated resolver methods, so each of those stays one line.
+
+func deref[T any](p *T, def T) T {
+	if p == nil {
+		return def
+	}
+	return *p
+}
+
+func strs[T ~string](in []T) []string {
+	out := make([]string, 0, len(in))
+	for _, v := range in {
+		out = append(out, string(v))
+	}
+	return out
+}
+
+// relationships resolves `relationships` on any node through the per-request batch loader.
+func (r *Resolver) relationships(ctx context.Context, id string, self model.Node, types []model.RelationshipType, direction *model.Direction, first *int, after *string) (*model.RelationshipConnection, error) {
+	q := kg.RelQuery{Types: strs(types), Direction: kg.Direction(deref(direction, model.DirectionBoth)),
+		First: deref(first, kg.DefaultFirst), After: deref(after, "")}
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
+	page, err := loadersFrom(ctx, r.Store).rels.Load(ctx, relKeyOf(id, q.Types, q.Direction, q.First, q.After))
+	if err != nil {
+		return nil, err
+	}
+	return relConnection(page, self, id), nil
+}
+
+// nodeList runs a node list query shared by every per-type list.
+func (r *Resolver) nodeList(ctx context.Context, q kg.NodeQuery, filter *model.NodeFilter, orderBy *model.NodeOrder, first *int, after *string) (*kg.NodePage, error) {
+	if filter != nil {
+		q.Country, q.NameContains = deref(filter.Country, ""), deref(filter.NameContains, "")
+		q.Since, q.Until = deref(filter.Since, ""), deref(filter.Until, "")
+	}
+	q.Order = string(deref(orderBy, model.NodeOrderName))
+	q.First, q.After = deref(first, kg.DefaultFirst), deref(after, "")
+	q.WithTotal = requested(ctx, "totalCount")
+	return r.Store.ListNodes(ctx, q)
+}
+
+// typedEdges converts a page to the edges of a typed connection.
+func typedEdges[T model.Node, E any](page *kg.NodePage, edge func(cursor string, node T) E) []E {
+	out := make([]E, 0, len(page.Nodes))
+	for i, n := range page.Nodes {
+		if t, ok := toModel(n).(T); ok {
+			out = append(out, edge(page.Cursors[i], t))
+		}
+	}
+	return out
+}
+
+// requested reports whether the current field's selection includes the named subfield.
+func requested(ctx context.Context, name string) bool {
+	if graphql.GetFieldContext(ctx) == nil {
+		return true
+	}
+	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,23 @@
+package graph
+
+import (
+	"context"
+
+	"github.com/policygraph/policygraph/kg"
+)
+
+// Store is what the resolvers need from the database. neo4jstore.Store implements it.
+// Errors are kg sentinels (wrapped): ErrInvalid (with *kg.InvalidError saying which argument),
+// ErrNotFound, ErrUnavailable, ErrTimeout; anything else is internal.
+type Store interface {
+	// Node returns one node or kg.ErrNotFound.
+	Node(ctx context.Context, id string) (*kg.Node, error)
+	// ListNodes returns one page of nodes (validates q).
+	ListNodes(ctx context.Context, q kg.NodeQuery) (*kg.NodePage, error)
+	// Search runs a full-text search (validates q).
+	Search(ctx context.Context, q kg.SearchQuery) (*kg.NodePage, error)
+	// RelationshipsOf returns one page of relationships per node id, in one query.
+	RelationshipsOf(ctx context.Context, ids []string, q kg.RelQuery) (map[string]*kg.RelPage, error)
+	// SupportedBy returns one page of the relationships citing each source id, in one query.
+	SupportedBy(ctx context.Context, sourceIDs []string, first int, after string) (map[string]*kg.RelPage, error)
+}
