@@ -301,3 +301,12 @@ func (s *Store) SupportedBy(ctx context.Context, ids []string, first int, after 
 	}
 	return out, nil
 }
+
+// CountNodes returns the number of nodes in the graph (to decide whether to load bundled data).
+func (s *Store) CountNodes(ctx context.Context) (int64, error) {
+	res, err := s.read(ctx, `MATCH (n:Node) RETURN count(n)`, nil)
+	if err != nil {
+		return 0, err
+	}
+	return res.Records[0].Values[0].(int64), nil
+}

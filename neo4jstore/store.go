@@ -39,6 +39,22 @@ type Store struct {
 // Open creates the driver and checks that Neo4j answers. It returns kg.ErrUnavailable (wrapped)
 // when it does not.
 func Open(ctx context.Context, cfg Config) (*Store, error) {
+	s, err := New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	vctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := s.Ready(vctx); err != nil {
+		s.Close(context.Background())
+		return nil, fmt.Errorf("connect to neo4j at %s: %w", cfg.URI, err)
+	}
+	return s, nil
+}
+
+// New creates the driver without contacting Neo4j, so a server can start (and report
+// not-ready) while the database is still coming up.
+func New(cfg Config) (*Store, error) {
 	if cfg.QueryTimeout <= 0 {
 		cfg.QueryTimeout = 10 * time.Second
 	}
@@ -53,14 +69,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("neo4j driver: %w", err)
 	}
-	s := &Store{driver: driver, db: cfg.Database, timeout: cfg.QueryTimeout}
-	vctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if err := driver.VerifyConnectivity(vctx); err != nil {
-		driver.Close(context.Background())
-		return nil, fmt.Errorf("connect to neo4j at %s: %w: %v", cfg.URI, kg.ErrUnavailable, err)
-	}
-	return s, nil
+	return &Store{driver: driver, db: cfg.Database, timeout: cfg.QueryTimeout}, nil
 }
 
 // Close releases the driver's connections.
