@@ -14,7 +14,8 @@ import (
 const (
 	citationsExpr = `[i IN range(0, size(coalesce(%[1]s.citationSources, [])) - 1) | {
 	quote: %[1]s.citationQuotes[i], locator: %[1]s.citationLocators[i],
-	source: head([(src:Node {id: %[1]s.citationSources[i]}) | src {.id, .type, .name, .aliases, .description, .kind, .publisher, .url, .startDate}])}]`
+	source: head(COLLECT { MATCH (src:Node {id: %[1]s.citationSources[i]})
+	  RETURN src {.id, .type, .name, .aliases, .description, .kind, .publisher, .url, .startDate} })}]`
 	nodeExpr = `%[1]s {.id, .type, .name, .aliases, .description, .kind, .country, .status, .startDate, .endDate,
 	.docket, .value, .unit, .measure, .qualifier, .publisher, .url,
 	degree: COUNT { (%[1]s)--() }, citations: ` + citationsExpr + `}`
