@@ -161,12 +161,11 @@ func (d *Dataset) Validate() (*Validated, error) {
 	}
 	seen := map[string]bool{}
 	for i, r := range d.Relationships {
-		record := fmt.Sprintf("relationships[%d]", i)
+		record := fmt.Sprintf("relationships[%d] (%s %s %s)", i, r.From, r.Type, r.To)
 		rel, err := r.toRelationship()
 		if err != nil {
-			return nil, at(record+" "+quoteID(rel.ID), err)
+			return nil, at(record, err)
 		}
-		record += " " + quoteID(rel.ID)
 		if seen[rel.ID] {
 			return nil, &InvalidError{Record: record, Field: "id", Reason: "duplicate relationship id; give one of them an explicit \"id\""}
 		}
@@ -179,13 +178,6 @@ func (d *Dataset) Validate() (*Validated, error) {
 		v.Relationships = append(v.Relationships, rel)
 	}
 	return v, nil
-}
-
-func quoteID(id string) string {
-	if id == "" {
-		return ""
-	}
-	return fmt.Sprintf("%q", id)
 }
 
 // at puts a record name on a field error.

@@ -1,0 +1,95 @@
+// Package neo4jtest gives tests a real Neo4j: the one `make test` starts (its Bolt URI in
+// POLICYGRAPH_TEST_NEO4J_URI). Without it a test skips locally, but fails when
+// POLICYGRAPH_REQUIRE_NEO4J=1 or CI is set, so CI can never pass by skipping.
+// Packages that use it share one database: `make test` runs packages one at a time (-p 1) and
+// every test starts from Reset.
+package neo4jtest
+
+import (
+	"context"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/policygraph/policygraph/data"
+	"github.com/policygraph/policygraph/kg"
+	"github.com/policygraph/policygraph/neo4jstore"
+)
+
+var (
+	once     sync.Once
+	shared   *neo4jstore.Store
+	sharedEr error
+)
+
+// Config is the store configuration of the test database.
+func Config(t testing.TB) neo4jstore.Config {
+	t.Helper()
+	uri := os.Getenv("POLICYGRAPH_TEST_NEO4J_URI")
+	if uri == "" {
+		if os.Getenv("POLICYGRAPH_REQUIRE_NEO4J") != "" || os.Getenv("CI") != "" {
+			t.Fatal("POLICYGRAPH_TEST_NEO4J_URI is not set but a Neo4j is required here: run the tests with `make test`")
+		}
+		t.Skip("no test Neo4j (POLICYGRAPH_TEST_NEO4J_URI unset): run `make test` to run this test")
+	}
+	return neo4jstore.Config{URI: uri, User: env("NEO4J_USER", "neo4j"), Password: env("NEO4J_PASSWORD", "policygraph"),
+		Database: env("NEO4J_DATABASE", "neo4j"), QueryTimeout: 20 * time.Second}
+}
+
+func env(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+// Store returns the process-wide test store with the schema applied and the graph empty.
+func Store(t testing.TB) *neo4jstore.Store {
+	t.Helper()
+	cfg := Config(t)
+	once.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		shared, sharedEr = neo4jstore.Open(ctx, cfg)
+		if sharedEr == nil {
+			sharedEr = shared.Migrate(ctx)
+		}
+	})
+	if sharedEr != nil {
+		t.Fatalf("test Neo4j at %s: %v", cfg.URI, sharedEr)
+	}
+	Reset(t, shared)
+	return shared
+}
+
+// Reset deletes every node and relationship (the schema stays).
+func Reset(t testing.TB, s *neo4jstore.Store) {
+	t.Helper()
+	if err := s.DeleteAll(context.Background()); err != nil {
+		t.Fatalf("reset test graph: %v", err)
+	}
+}
+
+// LoadBundled imports the bundled dataset(s) into s.
+func LoadBundled(t testing.TB, s *neo4jstore.Store) {
+	t.Helper()
+	for _, name := range []string{"virtual-wall.json"} {
+		f, err := data.Files.Open(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := kg.DecodeDataset(f)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := d.Validate()
+		if err != nil {
+			t.Fatalf("bundled %s: %v", name, err)
+		}
+		if _, err := s.Import(context.Background(), v); err != nil {
+			t.Fatalf("import bundled %s: %v", name, err)
+		}
+	}
+}

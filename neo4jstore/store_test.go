@@ -1,0 +1,201 @@
+package neo4jstore_test
+
+import (
+	"context"
+	"errors"
+	"maps"
+	"strings"
+	"testing"
+
+	"github.com/policygraph/policygraph/internal/neo4jtest"
+	"github.com/policygraph/policygraph/kg"
+	"github.com/policygraph/policygraph/neo4jstore"
+)
+
+func TestMigrateTwiceGivesSameSchema(t *testing.T) {
+	s := neo4jtest.Store(t)
+	ctx := context.Background()
+	before, err := s.Schema(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatalf("second migration: %v", err)
+	}
+	after, err := s.Schema(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(before) != len(after) {
+		t.Fatalf("schema changed: %d items before, %d after", len(before), len(after))
+	}
+	for i := range before {
+		if before[i] != after[i] {
+			t.Errorf("schema item %d changed: %+v -> %+v", i, before[i], after[i])
+		}
+	}
+	// The constraints we rely on exist: node ids and one per relationship type.
+	names := map[string]bool{}
+	for _, it := range after {
+		names[it.Name] = true
+	}
+	for _, want := range append([]string{"node_id_unique", "node_text"}, relConstraintNames()...) {
+		if !names[want] {
+			t.Errorf("schema item %q missing after migration", want)
+		}
+	}
+}
+
+func relConstraintNames() []string {
+	var out []string
+	for _, r := range kg.RelTypes {
+		out = append(out, "rel_"+strings.ToLower(r)+"_id")
+	}
+	return out
+}
+
+func importJSON(t *testing.T, s *neo4jstore.Store, doc string) error {
+	t.Helper()
+	d, err := kg.DecodeDataset(strings.NewReader(doc))
+	if err != nil {
+		return err
+	}
+	v, err := d.Validate()
+	if err != nil {
+		return err
+	}
+	_, err = s.Import(context.Background(), v)
+	return err
+}
+
+func TestImportIsIdempotent(t *testing.T) {
+	s := neo4jtest.Store(t)
+	neo4jtest.LoadBundled(t, s)
+	n1, r1, c1, err := s.Counts(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	neo4jtest.LoadBundled(t, s)
+	n2, r2, c2, err := s.Counts(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !maps.Equal(n1, n2) || !maps.Equal(r1, r2) || c1 != c2 {
+		t.Fatalf("re-import changed counts:\nnodes %v -> %v\nrels %v -> %v\ncitations %d -> %d", n1, n2, r1, r2, c1, c2)
+	}
+	if n1[kg.TypeOrganization] == 0 || r1["PARTY_TO"] == 0 || c1 == 0 {
+		t.Fatalf("bundled data looks empty: %v %v %d", n1, r1, c1)
+	}
+}
+
+const validDoc = `{"format":"policygraph/v1","nodes":[
+ {"id":"source:s","type":"Source","name":"S","kind":"ARTICLE"},
+ {"id":"org:a","type":"Organization","name":"A","kind":"NGO"},
+ {"id":"policy:p","type":"Policy","name":"P","kind":"REGULATION"}],
+ "relationships":[{"type":"OPPOSES","from":"org:a","to":"policy:p","startDate":"2019-07",
+   "citations":[{"source":"source:s","quote":"A opposes P."}]}]}`
+
+// Each kind of malformed file is rejected whole, with an error naming the record and field,
+// and nothing is written (the graph keeps exactly what it had).
+func TestMalformedFilesWriteNothing(t *testing.T) {
+	s := neo4jtest.Store(t)
+	ctx := context.Background()
+	if err := importJSON(t, s, validDoc); err != nil {
+		t.Fatalf("valid file rejected: %v", err)
+	}
+	nodes0, rels0, _, _ := s.Counts(ctx)
+
+	// Each case adds a new node (org:new) before the bad record, so a partial write would show.
+	head := `{"format":"policygraph/v1","nodes":[{"id":"org:new","type":"Organization","name":"New","kind":"NGO"}],"relationships":[`
+	cases := []struct {
+		name, rel, wantIn string
+	}{
+		{"unknown relationship type", `{"type":"LOVES","from":"org:new","to":"policy:p","citations":[{"source":"source:s","quote":"q"}]}`,
+			`relationships[0] (org:new LOVES policy:p): field "type": "LOVES" is not a relationship type`},
+		{"dangling id", `{"type":"OPPOSES","from":"org:new","to":"policy:nowhere","citations":[{"source":"source:s","quote":"q"}]}`,
+			`reference "policy:nowhere": field "relationships[0].to": refers to a node that is neither in the file nor in the graph`},
+		{"dangling source", `{"type":"OPPOSES","from":"org:new","to":"policy:p","citations":[{"source":"source:missing","quote":"q"}]}`,
+			`reference "source:missing": field "relationships[0].citations[0].source"`},
+		{"missing citation", `{"type":"OPPOSES","from":"org:new","to":"policy:p","citations":[]}`,
+			`field "citations": at least one citation`},
+		{"empty quote", `{"type":"OPPOSES","from":"org:new","to":"policy:p","citations":[{"source":"source:s","quote":" "}]}`,
+			`field "citations[0].quote": is empty`},
+		{"bad date", `{"type":"OPPOSES","from":"org:new","to":"policy:p","startDate":"2019-13","citations":[{"source":"source:s","quote":"q"}]}`,
+			`field "startDate": "2019-13" is not a partial date`},
+		{"end before start", `{"type":"OPPOSES","from":"org:new","to":"policy:p","startDate":"2019-07","endDate":"2019-06","citations":[{"source":"source:s","quote":"q"}]}`,
+			`field "endDate": "2019-06" is before startDate "2019-07"`},
+		{"unknown field", `{"type":"OPPOSES","from":"org:new","to":"policy:p","sourceQuote":"x","citations":[{"source":"source:s","quote":"q"}]}`,
+			`unknown field "sourceQuote"`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := importJSON(t, s, head+c.rel+`]}`)
+			if err == nil {
+				t.Fatal("malformed file was accepted")
+			}
+			if !errors.Is(err, kg.ErrInvalid) {
+				t.Errorf("error is not kg.ErrInvalid: %v", err)
+			}
+			if !strings.Contains(err.Error(), c.wantIn) {
+				t.Errorf("error %q does not contain %q", err, c.wantIn)
+			}
+			nodes, rels, _, _ := s.Counts(ctx)
+			if !maps.Equal(nodes, nodes0) || !maps.Equal(rels, rels0) {
+				t.Errorf("something was written: nodes %v -> %v, rels %v -> %v", nodes0, nodes, rels0, rels)
+			}
+		})
+	}
+}
+
+// A node may not change type through an import: the second file is rejected whole.
+func TestImportRejectsTypeChange(t *testing.T) {
+	s := neo4jtest.Store(t)
+	if err := importJSON(t, s, validDoc); err != nil {
+		t.Fatal(err)
+	}
+	err := importJSON(t, s, `{"format":"policygraph/v1","nodes":[{"id":"org:a","type":"Person","name":"A"}],"relationships":[]}`)
+	if err == nil || !strings.Contains(err.Error(), `nodes[0] "org:a": field "id": "org:a" is not a valid Person id`) {
+		t.Fatalf("want an id/type error, got %v", err)
+	}
+	if err := importJSON(t, s, `{"format":"policygraph/v1","nodes":[{"id":"person:a","type":"Person","name":"A"}],"relationships":[]}`); err != nil {
+		t.Fatalf("a new node of another type was rejected: %v", err)
+	}
+}
+
+func TestNodeNotFound(t *testing.T) {
+	s := neo4jtest.Store(t)
+	_, err := s.Node(context.Background(), "org:nobody")
+	if !errors.Is(err, kg.ErrNotFound) {
+		t.Fatalf("want ErrNotFound, got %v", err)
+	}
+}
+
+func TestListPaginationVisitsEveryNodeOnce(t *testing.T) {
+	s := neo4jtest.Store(t)
+	neo4jtest.LoadBundled(t, s)
+	ctx := context.Background()
+	for _, order := range kg.Orders {
+		seen := map[string]bool{}
+		after, total := "", -1
+		for page := 0; ; page++ {
+			p, err := s.ListNodes(ctx, kg.NodeQuery{Order: order, First: 7, After: after, WithTotal: true})
+			if err != nil {
+				t.Fatalf("%s page %d: %v", order, page, err)
+			}
+			total = p.Total
+			for _, n := range p.Nodes {
+				if seen[n.ID] {
+					t.Fatalf("%s: %s returned twice", order, n.ID)
+				}
+				seen[n.ID] = true
+			}
+			if !p.HasNext {
+				break
+			}
+			after = p.Cursors[len(p.Cursors)-1]
+		}
+		if len(seen) != total || total == 0 {
+			t.Errorf("%s: visited %d nodes, total %d", order, len(seen), total)
+		}
+	}
+}
