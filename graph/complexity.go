@@ -29,11 +29,15 @@ func complexity() ComplexityRoot {
 	c.Statistic.Relationships, c.Source.Relationships = rels, rels
 	c.Source.Supports = func(child int, first *int, _ *string) int { return pageCost(first, child) }
 
-	c.Query.Search = func(child int, _ string, _ []model.NodeType, first *int, _ *string) int { return pageCost(first, child) }
+	c.Query.Search = func(child int, _ string, _ []model.NodeType, first *int, _ *string) int {
+		return pageCost(first, child)
+	}
 	c.Query.Nodes = func(child int, _ []model.NodeType, _ *model.NodeFilter, _ *model.NodeOrder, first *int, _ *string) int {
 		return pageCost(first, child)
 	}
-	list := func(child int, _ *model.NodeFilter, _ *model.NodeOrder, first *int, _ *string) int { return pageCost(first, child) }
+	list := func(child int, _ *model.NodeFilter, _ *model.NodeOrder, first *int, _ *string) int {
+		return pageCost(first, child)
+	}
 	c.Query.People, c.Query.Countries, c.Query.Statistics, c.Query.Sources = list, list, list, list
 	c.Query.Organizations = func(child int, _ []model.OrganizationKind, f *model.NodeFilter, o *model.NodeOrder, first *int, a *string) int {
 		return list(child, f, o, first, a)

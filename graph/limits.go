@@ -20,8 +20,8 @@ var _ interface {
 	graphql.OperationContextMutator
 } = queryLimits{}
 
-func (queryLimits) ExtensionName() string                      { return "QueryLimits" }
-func (queryLimits) Validate(graphql.ExecutableSchema) error    { return nil }
+func (queryLimits) ExtensionName() string                   { return "QueryLimits" }
+func (queryLimits) Validate(graphql.ExecutableSchema) error { return nil }
 
 func (l queryLimits) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
 	op := oc.Operation

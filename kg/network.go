@@ -1,0 +1,322 @@
+package kg
+
+import "strings"
+
+// Bounds of the relationship queries. Every argument that widens work is checked against
+// these in code (Validate methods) and counted in the GraphQL complexity.
+const (
+	MaxDepth          = 3
+	MaxHops           = 6
+	DefaultHops       = 4
+	MaxNetworkNodes   = 500 // node limit of neighborhood and network
+	DefaultNodeLimit  = 100
+	MaxPaths          = 50
+	DefaultPaths      = 10
+	MaxSeeds          = 50 // ids given to commonConnections and network
+	MaxRankEdges      = 200000
+	DefaultRankFirst  = 20
+	MaxTimelineFirst  = MaxFirst
+	PageRankDamping   = 0.85
+	PageRankMaxRounds = 100
+)
+
+// Network is a subgraph ready to draw: nodes, the edges among them, and whether a limit cut
+// it short.
+type Network struct {
+	Nodes     []*Node
+	Edges     []*Relationship
+	Truncated bool
+}
+
+// TimeFilter keeps relationships by date. ActiveAt keeps an edge whose span overlaps the given
+// period (an unknown end counts as possibly active; an unknown start as possibly started);
+// Since/Until keep edges overlapping the window. All values are day bounds ("YYYY-MM-DD").
+type TimeFilter struct {
+	ActiveFrom, ActiveTo string // the day range of activeAt
+	Since, Until         string
+}
+
+// NewTimeFilter validates the time arguments (partial dates) of a relationship query.
+func NewTimeFilter(activeAt, since, until string) (TimeFilter, error) {
+	var f TimeFilter
+	if activeAt != "" {
+		s, err := DayBounds("activeAt", activeAt)
+		if err != nil {
+			return f, err
+		}
+		f.ActiveFrom, f.ActiveTo = s.From, s.To
+	}
+	var err error
+	f.Since, f.Until, err = Window("since", since, "until", until)
+	return f, err
+}
+
+// From and To of the overlap window: activeAt and since/until combined.
+func (f TimeFilter) Window() (from, to string) {
+	from, to = f.Since, f.Until
+	if f.ActiveFrom != "" && (from == "" || f.ActiveFrom > from) {
+		from = f.ActiveFrom
+	}
+	if f.ActiveTo != "" && (to == "" || f.ActiveTo < to) {
+		to = f.ActiveTo
+	}
+	return from, to
+}
+
+// EdgeFilter is shared by the graph queries: which relationship types, which node types at
+// the far end, which direction, when.
+type EdgeFilter struct {
+	Types     []string
+	NodeTypes []string
+	Direction Direction
+	Time      TimeFilter
+}
+
+// Validate checks the filter and fills defaults.
+func (f *EdgeFilter) Validate() error {
+	for _, t := range f.Types {
+		if !IsRelType(t) {
+			return Invalid("types", "%q is not a relationship type", t)
+		}
+	}
+	for _, t := range f.NodeTypes {
+		if !IsNodeType(t) {
+			return Invalid("nodeTypes", "%q is not a node type", t)
+		}
+	}
+	switch f.Direction {
+	case "":
+		f.Direction = Both
+	case Outgoing, Incoming, Both:
+	default:
+		return Invalid("direction", "%q is not a direction", f.Direction)
+	}
+	return nil
+}
+
+func checkRange(arg string, v, lo, hi int) error {
+	if v < lo || v > hi {
+		return Invalid(arg, "must be between %d and %d, got %d", lo, hi, v)
+	}
+	return nil
+}
+
+func checkID(arg, id string) error {
+	if !slugRE.MatchString(id) {
+		return Invalid(arg, "%q is not a node id (prefix:slug)", id)
+	}
+	return nil
+}
+
+func checkIDs(arg string, ids []string, lo int) error {
+	if len(ids) < lo || len(ids) > MaxSeeds {
+		return Invalid(arg, "must list between %d and %d ids, got %d", lo, MaxSeeds, len(ids))
+	}
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if err := checkID(arg, id); err != nil {
+			return err
+		}
+		if seen[id] {
+			return Invalid(arg, "lists %q twice", id)
+		}
+		seen[id] = true
+	}
+	return nil
+}
+
+// NeighborhoodQuery asks for the ego network of one node.
+type NeighborhoodQuery struct {
+	ID     string
+	Depth  int
+	Filter EdgeFilter
+	Limit  int // maximum number of nodes, the centre included
+}
+
+// Validate checks bounds.
+func (q *NeighborhoodQuery) Validate() error {
+	if err := checkID("id", q.ID); err != nil {
+		return err
+	}
+	if err := checkRange("depth", q.Depth, 1, MaxDepth); err != nil {
+		return err
+	}
+	if err := checkRange("limit", q.Limit, 1, MaxNetworkNodes); err != nil {
+		return err
+	}
+	return q.Filter.Validate()
+}
+
+// PathsQuery asks how two nodes connect.
+type PathsQuery struct {
+	From, To string
+	MaxHops  int
+	Filter   EdgeFilter // NodeTypes restricts intermediate nodes
+	// Shortest only (false): all shortest paths. True: the k shortest simple paths up to
+	// MaxHops (k = Limit), longer ones included.
+	KShortest bool
+	Limit     int
+}
+
+// Validate checks bounds.
+func (q *PathsQuery) Validate() error {
+	if err := checkID("from", q.From); err != nil {
+		return err
+	}
+	if err := checkID("to", q.To); err != nil {
+		return err
+	}
+	if q.From == q.To {
+		return Invalid("to", "must differ from `from`")
+	}
+	if err := checkRange("maxHops", q.MaxHops, 1, MaxHops); err != nil {
+		return err
+	}
+	if err := checkRange("limit", q.Limit, 1, MaxPaths); err != nil {
+		return err
+	}
+	return q.Filter.Validate()
+}
+
+// Path is one route between two nodes: Nodes[i] -Edges[i]- Nodes[i+1].
+type Path struct {
+	Nodes []*Node
+	Edges []*Relationship
+}
+
+// PathsResult holds the paths found (shortest first) and their union as a network.
+type PathsResult struct {
+	Paths     []Path
+	Truncated bool
+}
+
+// CommonQuery asks for nodes connected to all (or at least MinShared) of the given nodes.
+type CommonQuery struct {
+	IDs       []string
+	MinShared int // 0 means all
+	Filter    EdgeFilter
+	Limit     int
+}
+
+// Validate checks bounds and fills MinShared.
+func (q *CommonQuery) Validate() error {
+	if err := checkIDs("ids", q.IDs, 2); err != nil {
+		return err
+	}
+	if q.MinShared == 0 {
+		q.MinShared = len(q.IDs)
+	}
+	if err := checkRange("minShared", q.MinShared, 2, len(q.IDs)); err != nil {
+		return err
+	}
+	if err := checkRange("limit", q.Limit, 1, MaxNetworkNodes); err != nil {
+		return err
+	}
+	return q.Filter.Validate()
+}
+
+// Common is one shared connection: the node, which of the given ids it connects to, and the
+// connecting edges.
+type Common struct {
+	Node   *Node
+	Shared []string
+	Edges  []*Relationship
+}
+
+// CommonResult lists the shared connections, most shared first.
+type CommonResult struct {
+	Common    []Common
+	Truncated bool
+}
+
+// NetworkQuery asks for given nodes and every edge among them.
+type NetworkQuery struct {
+	IDs    []string
+	Filter EdgeFilter
+}
+
+// Validate checks bounds.
+func (q *NetworkQuery) Validate() error {
+	if err := checkIDs("ids", q.IDs, 1); err != nil {
+		return err
+	}
+	return q.Filter.Validate()
+}
+
+// TimelineQuery asks for dated relationships and events in date order.
+type TimelineQuery struct {
+	IDs   []string // only entries involving these nodes (all when empty)
+	Types []string // only these relationship types
+	Time  TimeFilter
+	First int
+	After string
+}
+
+// Validate checks bounds.
+func (q *TimelineQuery) Validate() error {
+	if len(q.IDs) > 0 {
+		if err := checkIDs("ids", q.IDs, 1); err != nil {
+			return err
+		}
+	}
+	for _, t := range q.Types {
+		if !IsRelType(t) {
+			return Invalid("types", "%q is not a relationship type", t)
+		}
+	}
+	return CheckFirst("first", q.First)
+}
+
+// TimelineEntry is a dated relationship or a dated event (Event nodes, including rulings).
+type TimelineEntry struct {
+	Date         string // the partial date it is placed at
+	SortDate     string // first day of Date, for ordering
+	Relationship *Relationship
+	Event        *Node
+}
+
+// TimelinePage is one page of a timeline.
+type TimelinePage struct {
+	Entries []TimelineEntry
+	Cursors []string
+	HasNext bool
+}
+
+// Rank measures.
+const (
+	MeasureDegree      = "DEGREE"
+	MeasurePageRank    = "PAGERANK"
+	MeasureBetweenness = "BETWEENNESS"
+)
+
+// RankQuery asks for the most central nodes of the (filtered) graph.
+type RankQuery struct {
+	Measure   string
+	NodeTypes []string // only these nodes take part (and are ranked)
+	Filter    EdgeFilter
+	First     int
+}
+
+// Validate checks the measure and bounds.
+func (q *RankQuery) Validate() error {
+	switch q.Measure {
+	case MeasureDegree, MeasurePageRank, MeasureBetweenness:
+	default:
+		return Invalid("measure", "%q is not a measure (want %s)", q.Measure, strings.Join([]string{MeasureDegree, MeasurePageRank, MeasureBetweenness}, ", "))
+	}
+	for _, t := range q.NodeTypes {
+		if !IsNodeType(t) {
+			return Invalid("nodeTypes", "%q is not a node type", t)
+		}
+	}
+	if err := CheckFirst("first", q.First); err != nil {
+		return err
+	}
+	return q.Filter.Validate()
+}
+
+// Ranked is a node with its score.
+type Ranked struct {
+	Node  *Node
+	Score float64
+}
