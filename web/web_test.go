@@ -3,12 +3,18 @@ package web
 import (
 	"bytes"
 	"compress/gzip"
+	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/vektah/gqlparser/v2"
+	"github.com/vektah/gqlparser/v2/ast"
 )
 
 func get(t *testing.T, h http.Handler, method, target string, header map[string]string) *http.Response {
@@ -255,20 +261,55 @@ func TestPlaygroundFor(t *testing.T) {
 	}
 }
 
-// The example queries are GraphQL blocks that playground.js turns into tabs.
-func TestExamples(t *testing.T) {
+// examples returns the example queries of the page: the GraphQL blocks that
+// playground.js turns into tabs.
+func examples(t *testing.T) []string {
+	t.Helper()
 	page := body(t, get(t, Playground(), "GET", "/", nil))
 	blocks := regexp.MustCompile(`(?s)<script type="application/graphql"[^>]*>(.*?)</script>`).FindAllStringSubmatch(page, -1)
 	if len(blocks) < 3 {
 		t.Fatalf("%d example queries, want at least 3", len(blocks))
 	}
+	var qs []string
 	for _, b := range blocks {
-		q := b[1]
-		if strings.Count(q, "{") != strings.Count(q, "}") || strings.Count(q, "(") != strings.Count(q, ")") {
-			t.Errorf("unbalanced example query:\n%s", q)
+		qs = append(qs, html.UnescapeString(b[1]))
+	}
+	return qs
+}
+
+// schemaDir holds the server's GraphQL schema (*.graphqls), relative to this package.
+const schemaDir = "../schema"
+
+// Every example query is valid against the server's schema and names its
+// operation (the tab's title). When the schema changes, update the examples
+// in playground/index.html.
+func TestExamplesMatchSchema(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join(schemaDir, "*.graphqls"))
+	if len(files) == 0 {
+		t.Fatalf("no GraphQL schema in %s: update schemaDir in this test", schemaDir)
+	}
+	var sources []*ast.Source
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
 		}
-		if !regexp.MustCompile(`(?m)^\s*query [A-Za-z_]\w*`).MatchString(q) {
-			t.Errorf("example query without an operation name (the tab title):\n%s", q)
+		sources = append(sources, &ast.Source{Name: f, Input: string(b)})
+	}
+	schema, err := gqlparser.LoadSchema(sources...)
+	if err != nil {
+		t.Fatalf("loading the schema: %v", err)
+	}
+	for _, q := range examples(t) {
+		doc, errs := gqlparser.LoadQuery(schema, q)
+		if len(errs) > 0 {
+			t.Errorf("example query does not match the schema: %v\n%s", errs, q)
+			continue
+		}
+		for _, op := range doc.Operations {
+			if op.Name == "" {
+				t.Errorf("example query without an operation name (the tab's title):\n%s", q)
+			}
 		}
 	}
 }

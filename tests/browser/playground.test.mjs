@@ -43,6 +43,7 @@ const external = []; // requests to any host but the server's
 const pageErrors = []; // uncaught exceptions in the page
 const consoleErrors = []; // console.error and browser-logged errors
 const failedLoads = []; // requests that failed or got an HTTP error, other than GraphQL POSTs
+const introspections = []; // promises of the bodies of the answers to GraphiQL's schema queries
 
 before(async () => {
   const raw = process.env.POLICYGRAPH_URL;
@@ -79,8 +80,12 @@ before(async () => {
     failedLoads.push(`${req.method()} ${req.url()}: ${req.failure()?.errorText}`);
   });
   context.on('response', (res) => {
-    if (res.status() >= 400 && res.request().method() !== 'POST') {
-      failedLoads.push(`${res.request().method()} ${res.url()}: HTTP ${res.status()}`);
+    const req = res.request();
+    if (res.status() >= 400 && req.method() !== 'POST') {
+      failedLoads.push(`${req.method()} ${res.url()}: HTTP ${res.status()}`);
+    }
+    if (req.method() === 'POST' && (req.postData() || '').includes('__schema')) {
+      introspections.push(res.text().then((body) => ({ status: res.status(), body })));
     }
   });
 
@@ -110,6 +115,26 @@ test('the playground page loads and renders GraphiQL', async () => {
   await page.locator('.graphiql-execute-button').waitFor({ state: 'visible' });
   // The logo is replaced by the project's name.
   assert.match(await page.locator('.graphiql-logo').innerText(), /policygraph/);
+});
+
+test('GraphiQL loads the schema (introspection)', async () => {
+  // GraphiQL shows "Error fetching schema" in its docs pane, and logs nothing,
+  // when the server rejects its introspection query: check the answer itself.
+  const deadline = Date.now() + timeout;
+  while (introspections.length === 0 && Date.now() < deadline) await page.waitForTimeout(100);
+  assert.ok(introspections.length > 0, `GraphiQL sent no introspection query within ${timeout} ms`);
+  const { status, body } = await introspections[0];
+  let json;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    assert.fail(`the introspection query got HTTP ${status} and a body that is not JSON: ${body.slice(0, 500)}`);
+  }
+  assert.ok(
+    json?.data?.__schema?.types?.length > 0 && !json.errors,
+    `the server did not answer GraphiQL's introspection query (HTTP ${status}), so the playground ` +
+      `has no schema (no docs, no autocompletion): ${body.slice(0, 500)}`,
+  );
 });
 
 test(`the query runs and its result shows ${JSON.stringify(expected)}`, async (t) => {

@@ -32,10 +32,24 @@
     tabs.push(tab);
   });
 
+  // Whether query defines an operation called name.
+  function definesOperation(query, name) {
+    if (!/^[_A-Za-z][_0-9A-Za-z]*$/.test(name)) return true; // not ours to judge
+    return new RegExp('\\b(?:query|mutation|subscription)\\s+' + name + '\\b').test(query);
+  }
+
   // POSTs the operation as JSON (GraphQL over HTTP). Headers typed in the
   // headers editor are sent too. A response that is not JSON (a proxy error
   // page, a 502, ...) is shown as a GraphQL error instead of a parse failure.
   function fetcher(params, opts) {
+    // GraphiQL 3 updates its operation name 100 ms after the last edit: a
+    // query run sooner after a named operation was replaced (e.g. by an
+    // anonymous { ... }) is sent with the old name, and servers answer
+    // "operation X not found". Send no name that the query does not define.
+    if (params.operationName && !definesOperation(params.query || '', params.operationName)) {
+      params = Object.assign({}, params);
+      delete params.operationName;
+    }
     var headers = Object.assign(
       { 'Content-Type': 'application/json', Accept: 'application/json' },
       (opts && opts.headers) || {}
