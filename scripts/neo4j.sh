@@ -1,0 +1,211 @@
+#!/usr/bin/env bash
+# Local Neo4j Community (embedded, from Maven Central) for development, tests and CI.
+#
+#   scripts/neo4j.sh build                      build neo4j/ (Maven) if missing or stale
+#   scripts/neo4j.sh start  [--port N] [--data DIR] [--password PW] [--pid-file F]
+#   scripts/neo4j.sh stop   [--data DIR] [--pid-file F]
+#   scripts/neo4j.sh status [--data DIR] [--pid-file F]     exit 0 running, 3 not running
+#
+# Options default to the environment, then to built-in defaults:
+#   NEO4J_BOLT_PORT      7687             Bolt port, bound on 127.0.0.1 only
+#   NEO4J_DATA_DIR       .neo4j-data      data directory (store, logs/, launcher.log)
+#   NEO4J_PASSWORD       policygraph      password of user neo4j (min. 8 characters)
+#   NEO4J_PID_FILE       <data>/launcher.pid
+#   NEO4J_HEAP           1g               JVM heap (-Xms/-Xmx)
+#   NEO4J_PAGECACHE_MB   512              Neo4j page cache
+#   NEO4J_JAVA_OPTS      (empty)          extra JVM options, appended
+#   NEO4J_START_TIMEOUT  90               seconds to wait for Bolt
+# Logs: <data>/launcher.log (launcher stdout/stderr) and <data>/logs/debug.log (Neo4j).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PROJECT="$ROOT/neo4j"
+JAR="$PROJECT/target/policygraph-neo4j.jar"
+
+die() { echo "policygraph: $*" >&2; exit 1; }
+say() { echo "policygraph: $*" >&2; }
+
+need_java() {
+  command -v java >/dev/null 2>&1 ||
+    die "java (JDK 17+) not found: install openjdk-17-jdk-headless (apt-get install -y openjdk-17-jdk-headless)"
+  local v
+  v="$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')"
+  [[ "${v%%.*}" =~ ^[0-9]+$ ]] && (( ${v%%.*} >= 17 )) ||
+    die "java ${v:-?} found but Neo4j 5.26 needs Java 17 or 21: install openjdk-17-jdk-headless"
+}
+
+# Rebuild when the jar is missing or older than pom.xml or any source file.
+stale() {
+  [[ -f "$JAR" && -d "$PROJECT/target/lib" ]] || return 0
+  [[ -n "$(find "$PROJECT/pom.xml" "$PROJECT/src" -newer "$JAR" -print -quit)" ]]
+}
+
+build() {
+  need_java
+  stale || return 0
+  command -v mvn >/dev/null 2>&1 ||
+    die "mvn (Maven 3.8+) not found: install maven (apt-get install -y maven)"
+  mkdir -p "$PROJECT/target"
+  (
+    # One build at a time (parallel `make test`s); the loser re-checks staleness.
+    if command -v flock >/dev/null 2>&1; then flock 9; fi
+    stale || exit 0
+    say "building the Neo4j launcher (neo4j/, first time downloads ~130 MB from Maven Central)..."
+    local log="$PROJECT/target/build.log" t0=$SECONDS
+    if ! mvn -B -q -Dstyle.color=never -f "$PROJECT/pom.xml" package >"$log" 2>&1; then
+      tail -n 40 "$log" >&2
+      die "building the Neo4j launcher failed (full log: $log)"
+    fi
+    touch "$JAR"
+    say "Neo4j launcher built in $((SECONDS - t0)) s"
+  ) 9>"$PROJECT/target/.build.lock"
+}
+
+PORT="${NEO4J_BOLT_PORT:-7687}"
+DATA="${NEO4J_DATA_DIR:-$ROOT/.neo4j-data}"
+PASSWORD="${NEO4J_PASSWORD:-policygraph}"
+PIDFILE="${NEO4J_PID_FILE:-}"
+
+parse() {
+  while (($#)); do
+    case "$1" in
+      --port) PORT="$2"; shift 2 ;;
+      --data) DATA="$2"; shift 2 ;;
+      --password) PASSWORD="$2"; shift 2 ;;
+      --pid-file) PIDFILE="$2"; shift 2 ;;
+      *) die "unknown option $1 (see the top of scripts/neo4j.sh)" ;;
+    esac
+  done
+  [[ "$PORT" =~ ^[0-9]+$ ]] && ((PORT > 0 && PORT < 65536)) || die "bad Bolt port '$PORT'"
+  [[ "$cmd" != start ]] || mkdir -p "$DATA"
+  if [[ -d "$DATA" ]]; then DATA="$(cd "$DATA" && pwd)"; fi
+  PIDFILE="${PIDFILE:-$DATA/launcher.pid}"
+}
+
+# The pid in the pid file, if that process is alive and is our launcher (not a reused pid).
+running_pid() {
+  [[ -f "$PIDFILE" ]] || return 1
+  local pid
+  pid="$(tr -dc '0-9' <"$PIDFILE")"
+  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'policygraph-neo4j.jar' || return 1
+  echo "$pid"
+}
+
+bolt_answers() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+show_logs() {
+  echo "---- $DATA/launcher.log (tail) ----" >&2
+  tail -n 12 "$DATA/launcher.log" >&2 2>/dev/null || true
+  if [[ -f "$DATA/logs/debug.log" ]]; then
+    echo "---- $DATA/logs/debug.log (errors, tail) ----" >&2
+    grep -E ' ERROR ' "$DATA/logs/debug.log" | tail -n 10 >&2 || true
+  fi
+}
+
+start() {
+  build
+  local pid
+  if pid="$(running_pid)"; then
+    say "Neo4j already running (pid $pid, data $DATA), reusing it"
+    return 0
+  fi
+  if bolt_answers "$PORT"; then
+    die "port $PORT is already in use on 127.0.0.1 (another Neo4j?): stop it or set NEO4J_BOLT_PORT"
+  fi
+  local ready="$DATA/launcher.ready" t0=$SECONDS timeout="${NEO4J_START_TIMEOUT:-90}"
+  local heap="${NEO4J_HEAP:-1g}"
+  rm -f "$ready"
+  # JVM options as Neo4j's own start script passes them on Java 17 (minus AlwaysPreTouch,
+  # which only slows start-up at this heap size).
+  local opts=(
+    "-Xms$heap" "-Xmx$heap" -XX:+UseG1GC -XX:-OmitStackTraceInFastThrow
+    -XX:+UnlockExperimentalVMOptions -XX:+TrustFinalNonStaticFields -XX:+DisableExplicitGC
+    -Djdk.nio.maxCachedBufferSize=1024 -Dio.netty.tryReflectionSetAccessible=true
+    -Dlog4j2.disable.jmx=true -Dfile.encoding=UTF-8
+    --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED
+    --add-opens=java.base/sun.nio.ch=ALL-UNNAMED
+  )
+  # shellcheck disable=SC2206
+  opts+=(${NEO4J_JAVA_OPTS:-})
+  local setsid=()
+  command -v setsid >/dev/null 2>&1 && setsid=(setsid) # own session: a Ctrl-C is ours to relay
+  {
+    echo "==== $(date -u '+%Y-%m-%dT%H:%M:%SZ') start: port $PORT, heap $heap, page cache ${NEO4J_PAGECACHE_MB:-512} MB"
+  } >>"$DATA/launcher.log"
+  rm -f "$PIDFILE"
+  # The inner shell writes its own pid, then becomes java (setsid may fork, so $! is not it).
+  # The password goes through the environment, not the command line (visible in ps).
+  POLICYGRAPH_NEO4J_PASSWORD="$PASSWORD" "${setsid[@]}" bash -c 'echo $$ >"$0" && exec "$@"' \
+    "$PIDFILE" java "${opts[@]}" -jar "$JAR" --data "$DATA" --port "$PORT" \
+    --pagecache-mb "${NEO4J_PAGECACHE_MB:-512}" --ready-file "$ready" \
+    </dev/null >>"$DATA/launcher.log" 2>&1 &
+  local i
+  for ((i = 0; i < 100; i++)); do
+    [[ -s "$PIDFILE" ]] && break
+    sleep 0.05
+  done
+  pid="$(tr -dc '0-9' <"$PIDFILE" 2>/dev/null || true)"
+  [[ -n "$pid" ]] || { show_logs; die "Neo4j launcher did not start (logs above)"; }
+  while :; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      rm -f "$PIDFILE"
+      show_logs
+      die "Neo4j exited during start-up: $(grep -h 'policygraph-neo4j: failed' "$DATA/launcher.log" | tail -n 1 |
+        sed 's/^policygraph-neo4j: failed: //') (logs above; data dir $DATA)"
+    fi
+    if [[ -f "$ready" ]] && bolt_answers "$PORT"; then break; fi
+    if ((SECONDS - t0 >= timeout)); then
+      show_logs
+      stop_pid "$pid"
+      die "Neo4j did not answer on 127.0.0.1:$PORT within ${timeout}s (logs above; data dir $DATA)"
+    fi
+    sleep 0.2
+  done
+  say "Neo4j $(neo4j_version) ready on bolt://127.0.0.1:$PORT in $((SECONDS - t0)) s (pid $pid, user neo4j, data $DATA)"
+}
+
+neo4j_version() { ls "$PROJECT/target/lib" | sed -n 's/^neo4j-kernel-\([0-9.]*\)\.jar$/\1/p' | head -n 1; }
+
+stop_pid() {
+  local pid="$1" i
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for ((i = 0; i < 600; i++)); do # up to 60 s for a clean shutdown (checkpoint)
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  say "Neo4j (pid $pid) did not stop within 60 s, killing it"
+  kill -KILL "$pid" 2>/dev/null || true
+}
+
+stop() {
+  local pid
+  if ! pid="$(running_pid)"; then
+    rm -f "$PIDFILE"
+    say "Neo4j not running (pid file $PIDFILE)"
+    return 0
+  fi
+  stop_pid "$pid"
+  rm -f "$PIDFILE" "$DATA/launcher.ready"
+  say "Neo4j stopped (pid $pid)"
+}
+
+status() {
+  local pid
+  if pid="$(running_pid)"; then
+    echo "policygraph: Neo4j running (pid $pid, data $DATA, pid file $PIDFILE)"
+  else
+    echo "policygraph: Neo4j not running (pid file $PIDFILE)"
+    return 3
+  fi
+}
+
+cmd="${1:-}"
+shift || true
+case "$cmd" in
+  build) build ;;
+  start) parse "$@"; start ;;
+  stop) parse "$@"; stop ;;
+  status) parse "$@"; status ;;
+  *) echo "usage: scripts/neo4j.sh build|start|stop|status [--port N] [--data DIR] [--password PW] [--pid-file F]" >&2; exit 2 ;;
+esac
