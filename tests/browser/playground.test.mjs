@@ -13,8 +13,9 @@
 //
 // It fails when the page requests anything from another host (the playground
 // must work offline), when the page throws or logs an error (CSP violations
-// are logged as errors), when an asset fails to load, or when the query's
-// result does not contain the expected text.
+// are logged as errors), when an asset fails to load, when the server does not
+// answer GraphiQL's introspection query, or when the query's result does not
+// contain the expected text.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
