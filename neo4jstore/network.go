@@ -2,39 +2,419 @@ package neo4jstore
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"sort"
+	"strings"
 
 	"github.com/policygraph/policygraph/kg"
 )
 
-var errTODO = errors.New("not implemented yet")
+// The relationship queries. Each runs as one parameterised Cypher round trip (Rank by PageRank
+// or betweenness takes two: the filtered edge list, then the top nodes). Patterns that must be
+// literal in Cypher (direction arrows, hop bounds) come from small allow-listed tables built
+// once at start-up; user input only ever reaches Cypher as $parameters.
 
-// Neighborhood returns the ego network of q.ID up to q.Depth hops.
+// relFilter keeps relationships of the allowed types whose dated span overlaps the window
+// [$winFrom, $winTo]; an unknown start or end counts as possibly overlapping.
+const relFilter = `(size($types) = 0 OR type(%[1]s) IN $types)
+  AND ($winFrom IS NULL OR coalesce(%[1]s.rangeTo, '9999-12-31') >= $winFrom)
+  AND ($winTo IS NULL OR coalesce(%[1]s.rangeFrom, '0000-01-01') <= $winTo)`
+
+const nodeTypeFilter = `(size($nodeTypes) = 0 OR %[1]s.type IN $nodeTypes)`
+
+func relWhere(v string) string      { return fmt.Sprintf(relFilter, v) }
+func nodeTypeWhere(v string) string { return fmt.Sprintf(nodeTypeFilter, v) }
+
+// arrows maps a direction to the pattern pieces around a relationship variable.
+var arrows = map[kg.Direction][2]string{kg.Outgoing: {"-", "->"}, kg.Incoming: {"<-", "-"}, kg.Both: {"-", "-"}}
+
+func rel(dir kg.Direction, v string) string { return arrows[dir][0] + "[" + v + "]" + arrows[dir][1] }
+
+func filterParams(f kg.EdgeFilter) map[string]any {
+	from, to := f.Time.Window()
+	return map[string]any{"types": nonNil(f.Types), "nodeTypes": nonNil(f.NodeTypes), "winFrom": opt(from), "winTo": opt(to)}
+}
+
+// inducedEdges collects the edges among the nodes of list `ns` that pass the filter, capped.
+var inducedEdges = `
+CALL (ns) {
+  UNWIND ns AS a
+  MATCH (a)-[r]->(b)
+  WHERE b IN ns AND ` + relWhere("r") + `
+  WITH r ORDER BY r.id LIMIT $maxEdges
+  RETURN collect(` + relMap("r") + `) AS edges
+}`
+
+// maxEdges caps the edges of one network payload.
+const maxEdges = 5000
+
+// neighborhoodCypher[dir]: breadth-first, level by level up to $depth (at most kg.MaxDepth),
+// each level adding only unseen nodes and never more than the node limit, so the work is
+// bounded by limit x degree even around hubs.
+var neighborhoodCypher = func() map[kg.Direction]string {
+	out := map[kg.Direction]string{}
+	for dir := range arrows {
+		var b strings.Builder
+		b.WriteString(`
+MATCH (c:Node {id: $id})
+WITH [c] AS seen, [c] AS frontier, false AS cut`)
+		for level := 1; level <= kg.MaxDepth; level++ {
+			fmt.Fprintf(&b, `
+CALL (seen, frontier) {
+  UNWIND frontier AS f
+  MATCH (f)%s(m)
+  WHERE $depth >= %d AND NOT m IN seen AND %s AND %s
+  RETURN collect(DISTINCT m) AS found
+}
+WITH seen + found[..($limit - size(seen))] AS seen, found[..($limit - size(seen))] AS frontier,
+     cut OR size(found) > $limit - size(seen) AS cut`, rel(dir, "r"), level, relWhere("r"), nodeTypeWhere("m"))
+		}
+		b.WriteString(`
+WITH seen AS ns, cut` + inducedEdges + `
+RETURN [n IN ns | ` + nodeMap("n") + `] AS nodes, edges, cut OR size(edges) >= $maxEdges AS truncated`)
+		out[dir] = b.String()
+	}
+	return out
+}()
+
+// Neighborhood returns the ego network of q.ID up to q.Depth hops: the nodes reached (centre
+// first, then by distance) and every edge among them that passes the filter. Returns
+// kg.ErrNotFound when the centre does not exist.
 func (s *Store) Neighborhood(ctx context.Context, q kg.NeighborhoodQuery) (*kg.Network, error) {
-	return nil, errTODO
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
+	p := filterParams(q.Filter)
+	p["id"], p["depth"], p["limit"], p["maxEdges"] = q.ID, q.Depth, q.Limit, maxEdges
+	res, err := s.read(ctx, neighborhoodCypher[q.Filter.Direction], p)
+	if err != nil {
+		return nil, err
+	}
+	if len(res.Records) == 0 {
+		return nil, fmt.Errorf("node %q: %w", q.ID, kg.ErrNotFound)
+	}
+	v := res.Records[0].Values
+	return &kg.Network{Nodes: toNodes(v[0]), Edges: toRels(v[1]), Truncated: v[2].(bool)}, nil
 }
 
-// Paths returns the shortest (or k shortest) paths between two nodes.
-func (s *Store) Paths(ctx context.Context, q kg.PathsQuery) (*kg.PathsResult, error) {
-	return nil, errTODO
-}
+// networkCypher: the given nodes and every edge among them.
+var networkCypher = `
+MATCH (n:Node) WHERE n.id IN $ids
+WITH collect(n) AS ns` + inducedEdges + `
+RETURN [n IN ns | ` + nodeMap("n") + `] AS nodes, edges, size(edges) >= $maxEdges AS truncated`
 
-// CommonConnections returns nodes connected to at least q.MinShared of q.IDs.
-func (s *Store) CommonConnections(ctx context.Context, q kg.CommonQuery) (*kg.CommonResult, error) {
-	return nil, errTODO
-}
-
-// Network returns the given nodes and every edge among them.
+// Network returns the given nodes (unknown ids are left out) and every edge among them.
 func (s *Store) Network(ctx context.Context, q kg.NetworkQuery) (*kg.Network, error) {
-	return nil, errTODO
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
+	p := filterParams(q.Filter)
+	p["ids"], p["maxEdges"] = q.IDs, maxEdges
+	res, err := s.read(ctx, networkCypher, p)
+	if err != nil {
+		return nil, err
+	}
+	v := res.Records[0].Values
+	return &kg.Network{Nodes: toNodes(v[0]), Edges: toRels(v[1]), Truncated: v[2].(bool)}, nil
 }
 
-// Timeline returns dated relationships and events in date order.
+type pathsKey struct {
+	dir  kg.Direction
+	hops int
+	k    bool
+}
+
+// pathsCypher[dir, hops, kShortest]: Neo4j 5's SHORTEST with a quantified path pattern whose
+// inline predicates prune during the search. ALL SHORTEST returns every path of the minimum
+// length; SHORTEST 50 the 50 shortest (longer ones included), cut to $limit.
+var pathsCypher = func() map[pathsKey]string {
+	out := map[pathsKey]string{}
+	for dir := range arrows {
+		for hops := 1; hops <= kg.MaxHops; hops++ {
+			for _, k := range []bool{false, true} {
+				selector := "ALL SHORTEST"
+				if k {
+					selector = fmt.Sprintf("SHORTEST %d", kg.MaxPaths)
+				}
+				out[pathsKey{dir, hops, k}] = fmt.Sprintf(`
+MATCH (a:Node {id: $from}), (b:Node {id: $to})
+MATCH p = %s (a) (()%s(x) WHERE %s AND (x = b OR %s)){1,%d} (b)
+WITH p ORDER BY length(p) LIMIT $limit + 1
+RETURN [n IN nodes(p) | `+nodeMap("n")+`] AS nodes, [r IN relationships(p) | `+relMap("r")+`] AS rels`,
+					selector, rel(dir, "r"), relWhere("r"), nodeTypeWhere("x"), hops)
+			}
+		}
+	}
+	return out
+}()
+
+// Paths returns how q.From and q.To connect: all shortest paths, or the k shortest, within
+// q.MaxHops, each with its nodes and edges in order. No path gives an empty result.
+func (s *Store) Paths(ctx context.Context, q kg.PathsQuery) (*kg.PathsResult, error) {
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
+	p := filterParams(q.Filter)
+	p["from"], p["to"], p["limit"] = q.From, q.To, q.Limit
+	res, err := s.read(ctx, pathsCypher[pathsKey{q.Filter.Direction, q.MaxHops, q.KShortest}], p)
+	if err != nil {
+		return nil, err
+	}
+	out := &kg.PathsResult{Paths: []kg.Path{}}
+	for i, rec := range res.Records {
+		if i == q.Limit {
+			out.Truncated = true
+			break
+		}
+		out.Paths = append(out.Paths, kg.Path{Nodes: toNodes(rec.Values[0]), Edges: toRels(rec.Values[1])})
+	}
+	return out, nil
+}
+
+// commonCypher[dir]: neighbours of the seeds, grouped, kept when shared by enough seeds.
+var commonCypher = func() map[kg.Direction]string {
+	out := map[kg.Direction]string{}
+	for dir := range arrows {
+		out[dir] = `
+UNWIND $ids AS sid
+MATCH (s:Node {id: sid})` + rel(dir, "r") + `(m)
+WHERE NOT m.id IN $ids AND ` + relWhere("r") + ` AND ` + nodeTypeWhere("m") + `
+WITH m, collect(DISTINCT sid) AS shared, collect(r) AS rs
+WHERE size(shared) >= $minShared
+WITH m, shared, rs ORDER BY size(shared) DESC, COUNT { (m)--() } DESC, m.id LIMIT $limit + 1
+RETURN ` + nodeMap("m") + ` AS node, shared, [r IN rs | ` + relMap("r") + `] AS edges`
+	}
+	return out
+}()
+
+// CommonConnections returns nodes connected to at least q.MinShared of q.IDs (all of them by
+// default), most shared first, with the connecting edges.
+func (s *Store) CommonConnections(ctx context.Context, q kg.CommonQuery) (*kg.CommonResult, error) {
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
+	p := filterParams(q.Filter)
+	p["ids"], p["minShared"], p["limit"] = q.IDs, q.MinShared, q.Limit
+	res, err := s.read(ctx, commonCypher[q.Filter.Direction], p)
+	if err != nil {
+		return nil, err
+	}
+	out := &kg.CommonResult{Common: []kg.Common{}}
+	for i, rec := range res.Records {
+		if i == q.Limit {
+			out.Truncated = true
+			break
+		}
+		shared := strsOf(rec.Values[1])
+		sort.Strings(shared)
+		out.Common = append(out.Common, kg.Common{Node: toNode(rec.Values[0]), Shared: shared, Edges: toRels(rec.Values[2])})
+	}
+	return out, nil
+}
+
+// timelineCypher: dated relationships and dated events in one ordered, keyset-paged stream.
+var timelineCypher = `
+CALL () {
+  MATCH (a:Node)-[r]->(b:Node)
+  WHERE r.rangeFrom IS NOT NULL AND ` + relWhere("r") + `
+    AND (size($ids) = 0 OR a.id IN $ids OR b.id IN $ids)
+  RETURN r.rangeFrom AS day, r.id AS key, coalesce(r.startDate, r.endDate) AS date,
+         ` + relMap("r") + ` AS rel, ` + nodeMap("a") + ` AS fromNode, ` + nodeMap("b") + ` AS toNode, null AS event
+  UNION ALL
+  MATCH (e:Event)
+  WHERE e.rangeFrom IS NOT NULL AND size($types) = 0
+    AND ($winFrom IS NULL OR coalesce(e.rangeTo, '9999-12-31') >= $winFrom)
+    AND ($winTo IS NULL OR e.rangeFrom <= $winTo)
+    AND (size($ids) = 0 OR e.id IN $ids OR EXISTS { (e)--(x) WHERE x.id IN $ids })
+  RETURN e.rangeFrom AS day, e.id AS key, e.startDate AS date, null AS rel, null AS fromNode, null AS toNode,
+         ` + nodeMap("e") + ` AS event
+}
+WITH * WHERE $afterKey IS NULL OR day > $afterDay OR (day = $afterDay AND key > $afterKey)
+RETURN day, key, date, rel, fromNode, toNode, event
+ORDER BY day, key
+LIMIT $limit`
+
+// Timeline returns dated relationships and events (rulings included) in date order. With
+// relationship types given, only relationships of those types are listed (no events).
 func (s *Store) Timeline(ctx context.Context, q kg.TimelineQuery) (*kg.TimelinePage, error) {
-	return nil, errTODO
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
+	p := filterParams(kg.EdgeFilter{Types: q.Types, Time: q.Time})
+	p["ids"], p["limit"], p["afterKey"], p["afterDay"] = nonNil(q.IDs), q.First+1, nil, nil
+	if q.After != "" {
+		c, err := kg.DecodeCursor("after", q.After, "TIMELINE")
+		if err != nil {
+			return nil, err
+		}
+		day, _ := c.Key.(string)
+		p["afterKey"], p["afterDay"] = c.ID, day
+	}
+	res, err := s.read(ctx, timelineCypher, p)
+	if err != nil {
+		return nil, err
+	}
+	page := &kg.TimelinePage{}
+	for i, rec := range res.Records {
+		if i == q.First {
+			page.HasNext = true
+			break
+		}
+		v := rec.Values
+		e := kg.TimelineEntry{SortDate: v[0].(string)}
+		e.Date, _ = v[2].(string)
+		if v[3] != nil {
+			e.Relationship = toRel(v[3])
+			e.Relationship.FromNode, e.Relationship.ToNode = toNode(v[4]), toNode(v[5])
+		} else {
+			e.Event = toNode(v[6])
+		}
+		page.Entries = append(page.Entries, e)
+		page.Cursors = append(page.Cursors, kg.Cursor{Order: "TIMELINE", Key: e.SortDate, ID: v[1].(string)}.Encode())
+	}
+	return page, nil
 }
 
-// Rank returns the most central nodes of the filtered graph.
+// rankDegreeCypher[dir]: degree in the filtered graph, counted in Cypher.
+var rankDegreeCypher = func() map[kg.Direction]string {
+	out := map[kg.Direction]string{}
+	for dir := range arrows {
+		out[dir] = `
+MATCH (n:Node) WHERE ` + nodeTypeWhere("n") + `
+WITH n, COUNT { (n)` + rel(dir, "r") + `(m) WHERE ` + relWhere("r") + ` AND ` + nodeTypeWhere("m") + ` } AS score
+ORDER BY score DESC, n.id LIMIT $first
+RETURN ` + nodeMap("n") + ` AS node, score`
+	}
+	return out
+}()
+
+// rankEdgesCypher: the filtered graph as an edge list of ids, for centrality computed in Go.
+var rankEdgesCypher = `
+MATCH (a:Node)-[r]->(b:Node)
+WHERE ` + relWhere("r") + ` AND ` + nodeTypeWhere("a") + ` AND ` + nodeTypeWhere("b") + `
+RETURN a.id AS a, b.id AS b
+LIMIT $maxEdges + 1`
+
+var rankNodesCypher = `
+UNWIND range(0, size($ids) - 1) AS i
+MATCH (n:Node {id: $ids[i]})
+RETURN ` + nodeMap("n") + ` AS node ORDER BY i`
+
+// Rank returns the q.First most central nodes of the filtered graph by degree, PageRank or
+// betweenness. Degree is counted in Cypher; PageRank and betweenness are computed exactly in
+// Go on the filtered edge list (refused with kg.ErrInvalid past kg.MaxRankEdges edges, or
+// maxBetweennessNodes nodes for betweenness), then the top nodes are loaded: two round trips.
+// Direction BOTH treats edges as undirected; OUT keeps their direction; IN reverses it.
 func (s *Store) Rank(ctx context.Context, q kg.RankQuery) ([]kg.Ranked, error) {
-	return nil, errTODO
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
+	p := filterParams(q.Filter)
+	p["nodeTypes"], p["first"] = nonNil(q.NodeTypes), q.First
+	if q.Measure == kg.MeasureDegree {
+		res, err := s.read(ctx, rankDegreeCypher[q.Filter.Direction], p)
+		if err != nil {
+			return nil, err
+		}
+		out := []kg.Ranked{}
+		for _, rec := range res.Records {
+			out = append(out, kg.Ranked{Node: toNode(rec.Values[0]), Score: float64(rec.Values[1].(int64))})
+		}
+		return out, nil
+	}
+	p["maxEdges"] = kg.MaxRankEdges
+	res, err := s.read(ctx, rankEdgesCypher, p)
+	if err != nil {
+		return nil, err
+	}
+	if len(res.Records) > kg.MaxRankEdges {
+		return nil, kg.Invalid("types", "the filtered graph has more than %d relationships; narrow it with types, nodeTypes or a date filter", kg.MaxRankEdges)
+	}
+	index := map[string]int{}
+	var ids []string
+	edges := make([][2]int, 0, len(res.Records))
+	idx := func(id string) int {
+		i, ok := index[id]
+		if !ok {
+			i = len(ids)
+			index[id] = i
+			ids = append(ids, id)
+		}
+		return i
+	}
+	for _, rec := range res.Records {
+		a, b := idx(rec.Values[0].(string)), idx(rec.Values[1].(string))
+		if q.Filter.Direction == kg.Incoming {
+			a, b = b, a
+		}
+		edges = append(edges, [2]int{a, b})
+	}
+	directed := q.Filter.Direction != kg.Both
+	var scores []float64
+	if q.Measure == kg.MeasurePageRank {
+		scores = kg.PageRank(len(ids), edges, directed, kg.PageRankDamping)
+	} else {
+		if len(ids) > maxBetweennessNodes {
+			return nil, kg.Invalid("measure", "BETWEENNESS is computed exactly and allows at most %d nodes; the filtered graph has %d: narrow it with types, nodeTypes or a date filter", maxBetweennessNodes, len(ids))
+		}
+		scores = kg.Betweenness(len(ids), edges, directed)
+	}
+	order := make([]int, len(ids))
+	for i := range order {
+		order[i] = i
+	}
+	sort.Slice(order, func(x, y int) bool {
+		if scores[order[x]] != scores[order[y]] {
+			return scores[order[x]] > scores[order[y]]
+		}
+		return ids[order[x]] < ids[order[y]]
+	})
+	order = order[:min(q.First, len(order))]
+	top := make([]string, len(order))
+	for i, o := range order {
+		top[i] = ids[o]
+	}
+	res, err = s.read(ctx, rankNodesCypher, map[string]any{"ids": top})
+	if err != nil {
+		return nil, err
+	}
+	out := []kg.Ranked{}
+	for i, rec := range res.Records {
+		out = append(out, kg.Ranked{Node: toNode(rec.Values[0]), Score: scores[order[i]]})
+	}
+	return out, nil
+}
+
+// maxBetweennessNodes bounds exact betweenness (O(nodes x edges)).
+const maxBetweennessNodes = 20000
+
+func toNodes(v any) []*kg.Node {
+	l, _ := v.([]any)
+	out := make([]*kg.Node, 0, len(l))
+	for _, x := range l {
+		if n := toNode(x); n != nil {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func toRels(v any) []*kg.Relationship {
+	l, _ := v.([]any)
+	out := make([]*kg.Relationship, 0, len(l))
+	for _, x := range l {
+		out = append(out, toRel(x))
+	}
+	return out
+}
+
+func strsOf(v any) []string {
+	l, _ := v.([]any)
+	out := make([]string, 0, len(l))
+	for _, x := range l {
+		if s, ok := x.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
 }
