@@ -77,6 +77,11 @@ func walk(set ast.SelectionSet, depth int, aliases *int, seen map[string]bool) i
 			if s.Alias != "" && s.Alias != s.Name {
 				*aliases++
 			}
+			if s.Name == "__schema" || s.Name == "__type" {
+				// Introspection is bounded by the schema itself, and GraphiQL's own schema
+				// query is 15 levels deep: it must not count against the limit.
+				continue
+			}
 			d = depth
 			if len(s.SelectionSet) > 0 {
 				d = walk(s.SelectionSet, depth+1, aliases, seen)
