@@ -49,6 +49,18 @@ type ComplexityRoot struct {
 		Source  func(childComplexity int) int
 	}
 
+	CommonConnection struct {
+		Edges      func(childComplexity int) int
+		Node       func(childComplexity int) int
+		SharedWith func(childComplexity int) int
+	}
+
+	CommonConnections struct {
+		Connections func(childComplexity int) int
+		Network     func(childComplexity int) int
+		Truncated   func(childComplexity int) int
+	}
+
 	Country struct {
 		Aliases       func(childComplexity int) int
 		Citations     func(childComplexity int) int
@@ -121,6 +133,12 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	Network struct {
+		Edges     func(childComplexity int) int
+		Nodes     func(childComplexity int) int
+		Truncated func(childComplexity int) int
+	}
+
 	NodeConnection struct {
 		Edges      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
@@ -158,6 +176,18 @@ type ComplexityRoot struct {
 	PageInfo struct {
 		EndCursor   func(childComplexity int) int
 		HasNextPage func(childComplexity int) int
+	}
+
+	Path struct {
+		Edges  func(childComplexity int) int
+		Length func(childComplexity int) int
+		Nodes  func(childComplexity int) int
+	}
+
+	Paths struct {
+		Network   func(childComplexity int) int
+		Paths     func(childComplexity int) int
+		Truncated func(childComplexity int) int
 	}
 
 	Person struct {
@@ -209,17 +239,29 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Countries     func(childComplexity int, filter *model.NodeFilter, orderBy *model.NodeOrder, first *int, after *string) int
-		Events        func(childComplexity int, kinds []model.EventKind, filter *model.NodeFilter, orderBy *model.NodeOrder, first *int, after *string) int
-		LegalCases    func(childComplexity int, statuses []model.CaseStatus, filter *model.NodeFilter, orderBy *model.NodeOrder, first *int, after *string) int
-		Node          func(childComplexity int, id string) int
-		Nodes         func(childComplexity int, types []model.NodeType, filter *model.NodeFilter, orderBy *model.NodeOrder, first *int, after *string) int
-		Organizations func(childComplexity int, kinds []model.OrganizationKind, filter *model.NodeFilter, orderBy *model.NodeOrder, first *int, after *string) int
-		People        func(childComplexity int, filter *model.NodeFilter, orderBy *model.NodeOrder, first *int, after *string) int
-		Policies      func(childComplexity int, kinds []model.PolicyKind, statuses []model.PolicyStatus, filter *model.NodeFilter, orderBy *model.NodeOrder, first *int, after *string) int
-		Search        func(childComplexity int, query string, types []model.NodeType, first *int, after *string) int
-		Sources       func(childComplexity int, filter *model.NodeFilter, orderBy *model.NodeOrder, first *int, after *string) int
-		Statistics    func(childComplexity int, filter *model.NodeFilter, orderBy *model.NodeOrder, first *int, after *string) int
+		CommonConnections func(childComplexity int, ids []string, minShared *int, types []model.RelationshipType, nodeTypes []model.NodeType, direction *model.Direction, activeAt *string, since *string, until *string, limit *int) int
+		Countries         func(childComplexity int, filter *model.NodeFilter, orderBy *model.NodeOrder, first *int, after *string) int
+		Events            func(childComplexity int, kinds []model.EventKind, filter *model.NodeFilter, orderBy *model.NodeOrder, first *int, after *string) int
+		LegalCases        func(childComplexity int, statuses []model.CaseStatus, filter *model.NodeFilter, orderBy *model.NodeOrder, first *int, after *string) int
+		Neighborhood      func(childComplexity int, id string, depth *int, types []model.RelationshipType, nodeTypes []model.NodeType, direction *model.Direction, activeAt *string, since *string, until *string, limit *int) int
+		Network           func(childComplexity int, ids []string, types []model.RelationshipType, activeAt *string, since *string, until *string) int
+		Node              func(childComplexity int, id string) int
+		Nodes             func(childComplexity int, types []model.NodeType, filter *model.NodeFilter, orderBy *model.NodeOrder, first *int, after *string) int
+		Organizations     func(childComplexity int, kinds []model.OrganizationKind, filter *model.NodeFilter, orderBy *model.NodeOrder, first *int, after *string) int
+		Paths             func(childComplexity int, from string, to string, maxHops *int, types []model.RelationshipType, nodeTypes []model.NodeType, direction *model.Direction, activeAt *string, since *string, until *string, kShortest *bool, limit *int) int
+		People            func(childComplexity int, filter *model.NodeFilter, orderBy *model.NodeOrder, first *int, after *string) int
+		Policies          func(childComplexity int, kinds []model.PolicyKind, statuses []model.PolicyStatus, filter *model.NodeFilter, orderBy *model.NodeOrder, first *int, after *string) int
+		Rank              func(childComplexity int, measure *model.Measure, nodeTypes []model.NodeType, types []model.RelationshipType, direction *model.Direction, activeAt *string, since *string, until *string, first *int) int
+		Search            func(childComplexity int, query string, types []model.NodeType, first *int, after *string) int
+		Sources           func(childComplexity int, filter *model.NodeFilter, orderBy *model.NodeOrder, first *int, after *string) int
+		Statistics        func(childComplexity int, filter *model.NodeFilter, orderBy *model.NodeOrder, first *int, after *string) int
+		Timeline          func(childComplexity int, ids []string, types []model.RelationshipType, since *string, until *string, first *int, after *string) int
+	}
+
+	RankedNode struct {
+		Node  func(childComplexity int) int
+		Rank  func(childComplexity int) int
+		Score func(childComplexity int) int
 	}
 
 	Relationship struct {
@@ -311,6 +353,23 @@ type ComplexityRoot struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
 	}
+
+	TimelineConnection struct {
+		Edges    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	TimelineEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	TimelineEntry struct {
+		Date         func(childComplexity int) int
+		Event        func(childComplexity int) int
+		Relationship func(childComplexity int) int
+		SortDate     func(childComplexity int) int
+	}
 }
 
 // endregion ***************************** api!.gotpl *****************************
@@ -347,6 +406,12 @@ type QueryResolver interface {
 	Events(ctx context.Context, kinds []model.EventKind, filter *model.NodeFilter, orderBy *model.NodeOrder, first *int, after *string) (*model.EventConnection, error)
 	Statistics(ctx context.Context, filter *model.NodeFilter, orderBy *model.NodeOrder, first *int, after *string) (*model.StatisticConnection, error)
 	Sources(ctx context.Context, filter *model.NodeFilter, orderBy *model.NodeOrder, first *int, after *string) (*model.SourceConnection, error)
+	Neighborhood(ctx context.Context, id string, depth *int, types []model.RelationshipType, nodeTypes []model.NodeType, direction *model.Direction, activeAt *string, since *string, until *string, limit *int) (*model.Network, error)
+	Paths(ctx context.Context, from string, to string, maxHops *int, types []model.RelationshipType, nodeTypes []model.NodeType, direction *model.Direction, activeAt *string, since *string, until *string, kShortest *bool, limit *int) (*model.Paths, error)
+	CommonConnections(ctx context.Context, ids []string, minShared *int, types []model.RelationshipType, nodeTypes []model.NodeType, direction *model.Direction, activeAt *string, since *string, until *string, limit *int) (*model.CommonConnections, error)
+	Network(ctx context.Context, ids []string, types []model.RelationshipType, activeAt *string, since *string, until *string) (*model.Network, error)
+	Timeline(ctx context.Context, ids []string, types []model.RelationshipType, since *string, until *string, first *int, after *string) (*model.TimelineConnection, error)
+	Rank(ctx context.Context, measure *model.Measure, nodeTypes []model.NodeType, types []model.RelationshipType, direction *model.Direction, activeAt *string, since *string, until *string, first *int) ([]*model.RankedNode, error)
 }
 type SourceResolver interface {
 	Supports(ctx context.Context, obj *model.Source, first *int, after *string) (*model.RelationshipConnection, error)
@@ -392,6 +457,44 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Citation.Source(childComplexity), true
+
+	case "CommonConnection.edges":
+		if e.ComplexityRoot.CommonConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommonConnection.Edges(childComplexity), true
+	case "CommonConnection.node":
+		if e.ComplexityRoot.CommonConnection.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommonConnection.Node(childComplexity), true
+	case "CommonConnection.sharedWith":
+		if e.ComplexityRoot.CommonConnection.SharedWith == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommonConnection.SharedWith(childComplexity), true
+
+	case "CommonConnections.connections":
+		if e.ComplexityRoot.CommonConnections.Connections == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommonConnections.Connections(childComplexity), true
+	case "CommonConnections.network":
+		if e.ComplexityRoot.CommonConnections.Network == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommonConnections.Network(childComplexity), true
+	case "CommonConnections.truncated":
+		if e.ComplexityRoot.CommonConnections.Truncated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommonConnections.Truncated(childComplexity), true
 
 	case "Country.aliases":
 		if e.ComplexityRoot.Country.Aliases == nil {
@@ -687,6 +790,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.LegalCaseEdge.Node(childComplexity), true
 
+	case "Network.edges":
+		if e.ComplexityRoot.Network.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Network.Edges(childComplexity), true
+	case "Network.nodes":
+		if e.ComplexityRoot.Network.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Network.Nodes(childComplexity), true
+	case "Network.truncated":
+		if e.ComplexityRoot.Network.Truncated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Network.Truncated(childComplexity), true
+
 	case "NodeConnection.edges":
 		if e.ComplexityRoot.NodeConnection.Edges == nil {
 			break
@@ -823,6 +945,44 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PageInfo.HasNextPage(childComplexity), true
+
+	case "Path.edges":
+		if e.ComplexityRoot.Path.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Path.Edges(childComplexity), true
+	case "Path.length":
+		if e.ComplexityRoot.Path.Length == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Path.Length(childComplexity), true
+	case "Path.nodes":
+		if e.ComplexityRoot.Path.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Path.Nodes(childComplexity), true
+
+	case "Paths.network":
+		if e.ComplexityRoot.Paths.Network == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Paths.Network(childComplexity), true
+	case "Paths.paths":
+		if e.ComplexityRoot.Paths.Paths == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Paths.Paths(childComplexity), true
+	case "Paths.truncated":
+		if e.ComplexityRoot.Paths.Truncated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Paths.Truncated(childComplexity), true
 
 	case "Person.aliases":
 		if e.ComplexityRoot.Person.Aliases == nil {
@@ -1020,6 +1180,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PolicyEdge.Node(childComplexity), true
 
+	case "Query.commonConnections":
+		if e.ComplexityRoot.Query.CommonConnections == nil {
+			break
+		}
+
+		args, err := ec.field_Query_commonConnections_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CommonConnections(childComplexity, args["ids"].([]string), args["minShared"].(*int), args["types"].([]model.RelationshipType), args["nodeTypes"].([]model.NodeType), args["direction"].(*model.Direction), args["activeAt"].(*string), args["since"].(*string), args["until"].(*string), args["limit"].(*int)), true
 	case "Query.countries":
 		if e.ComplexityRoot.Query.Countries == nil {
 			break
@@ -1054,6 +1225,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.LegalCases(childComplexity, args["statuses"].([]model.CaseStatus), args["filter"].(*model.NodeFilter), args["orderBy"].(*model.NodeOrder), args["first"].(*int), args["after"].(*string)), true
+	case "Query.neighborhood":
+		if e.ComplexityRoot.Query.Neighborhood == nil {
+			break
+		}
+
+		args, err := ec.field_Query_neighborhood_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Neighborhood(childComplexity, args["id"].(string), args["depth"].(*int), args["types"].([]model.RelationshipType), args["nodeTypes"].([]model.NodeType), args["direction"].(*model.Direction), args["activeAt"].(*string), args["since"].(*string), args["until"].(*string), args["limit"].(*int)), true
+	case "Query.network":
+		if e.ComplexityRoot.Query.Network == nil {
+			break
+		}
+
+		args, err := ec.field_Query_network_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Network(childComplexity, args["ids"].([]string), args["types"].([]model.RelationshipType), args["activeAt"].(*string), args["since"].(*string), args["until"].(*string)), true
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
 			break
@@ -1087,6 +1280,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Organizations(childComplexity, args["kinds"].([]model.OrganizationKind), args["filter"].(*model.NodeFilter), args["orderBy"].(*model.NodeOrder), args["first"].(*int), args["after"].(*string)), true
+	case "Query.paths":
+		if e.ComplexityRoot.Query.Paths == nil {
+			break
+		}
+
+		args, err := ec.field_Query_paths_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Paths(childComplexity, args["from"].(string), args["to"].(string), args["maxHops"].(*int), args["types"].([]model.RelationshipType), args["nodeTypes"].([]model.NodeType), args["direction"].(*model.Direction), args["activeAt"].(*string), args["since"].(*string), args["until"].(*string), args["kShortest"].(*bool), args["limit"].(*int)), true
 	case "Query.people":
 		if e.ComplexityRoot.Query.People == nil {
 			break
@@ -1109,6 +1313,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Policies(childComplexity, args["kinds"].([]model.PolicyKind), args["statuses"].([]model.PolicyStatus), args["filter"].(*model.NodeFilter), args["orderBy"].(*model.NodeOrder), args["first"].(*int), args["after"].(*string)), true
+	case "Query.rank":
+		if e.ComplexityRoot.Query.Rank == nil {
+			break
+		}
+
+		args, err := ec.field_Query_rank_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Rank(childComplexity, args["measure"].(*model.Measure), args["nodeTypes"].([]model.NodeType), args["types"].([]model.RelationshipType), args["direction"].(*model.Direction), args["activeAt"].(*string), args["since"].(*string), args["until"].(*string), args["first"].(*int)), true
 	case "Query.search":
 		if e.ComplexityRoot.Query.Search == nil {
 			break
@@ -1142,6 +1357,36 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Statistics(childComplexity, args["filter"].(*model.NodeFilter), args["orderBy"].(*model.NodeOrder), args["first"].(*int), args["after"].(*string)), true
+	case "Query.timeline":
+		if e.ComplexityRoot.Query.Timeline == nil {
+			break
+		}
+
+		args, err := ec.field_Query_timeline_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Timeline(childComplexity, args["ids"].([]string), args["types"].([]model.RelationshipType), args["since"].(*string), args["until"].(*string), args["first"].(*int), args["after"].(*string)), true
+
+	case "RankedNode.node":
+		if e.ComplexityRoot.RankedNode.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RankedNode.Node(childComplexity), true
+	case "RankedNode.rank":
+		if e.ComplexityRoot.RankedNode.Rank == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RankedNode.Rank(childComplexity), true
+	case "RankedNode.score":
+		if e.ComplexityRoot.RankedNode.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RankedNode.Score(childComplexity), true
 
 	case "Relationship.citations":
 		if e.ComplexityRoot.Relationship.Citations == nil {
@@ -1510,6 +1755,57 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.StatisticEdge.Node(childComplexity), true
+
+	case "TimelineConnection.edges":
+		if e.ComplexityRoot.TimelineConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimelineConnection.Edges(childComplexity), true
+	case "TimelineConnection.pageInfo":
+		if e.ComplexityRoot.TimelineConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimelineConnection.PageInfo(childComplexity), true
+
+	case "TimelineEdge.cursor":
+		if e.ComplexityRoot.TimelineEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimelineEdge.Cursor(childComplexity), true
+	case "TimelineEdge.node":
+		if e.ComplexityRoot.TimelineEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimelineEdge.Node(childComplexity), true
+
+	case "TimelineEntry.date":
+		if e.ComplexityRoot.TimelineEntry.Date == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimelineEntry.Date(childComplexity), true
+	case "TimelineEntry.event":
+		if e.ComplexityRoot.TimelineEntry.Event == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimelineEntry.Event(childComplexity), true
+	case "TimelineEntry.relationship":
+		if e.ComplexityRoot.TimelineEntry.Relationship == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimelineEntry.Relationship(childComplexity), true
+	case "TimelineEntry.sortDate":
+		if e.ComplexityRoot.TimelineEntry.SortDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimelineEntry.SortDate(childComplexity), true
 
 	}
 	return 0, false
@@ -2107,6 +2403,230 @@ enum Qualifier {
   UNDER
 }
 `, BuiltIn: false},
+	{Name: "../schema/network.graphqls", Input: `"""
+A subgraph ready to draw: nodes, the edges among them (each with its citations), and whether a
+limit cut it short. Every graph-shaped answer (neighborhood, paths, commonConnections, network)
+has this shape, so a visualisation can merge them into the map on screen by node and edge id.
+"""
+type Network {
+  "The nodes."
+  nodes: [Node!]!
+  "The relationships among the nodes, each with ` + "`" + `from` + "`" + `, ` + "`" + `to` + "`" + ` and citations."
+  edges: [Relationship!]!
+  "True when a node, path or edge limit left part of the answer out: raise the limit or narrow the filters."
+  truncated: Boolean!
+}
+
+"""One route between two nodes: ` + "`" + `nodes[i]` + "`" + ` and ` + "`" + `nodes[i+1]` + "`" + ` are joined by ` + "`" + `edges[i]` + "`" + `."""
+type Path {
+  "Number of relationships on the path."
+  length: Int!
+  "The nodes in order, from the start to the end."
+  nodes: [Node!]!
+  "The relationships in order (each may point either way along the path: read ` + "`" + `from` + "`" + ` and ` + "`" + `to` + "`" + `)."
+  edges: [Relationship!]!
+}
+
+"""The answer of ` + "`" + `paths` + "`" + `."""
+type Paths {
+  "The paths found, shortest first (none when the nodes do not connect within maxHops)."
+  paths: [Path!]!
+  "All paths merged into one network, to draw."
+  network: Network!
+  "True when more paths existed than ` + "`" + `limit` + "`" + `."
+  truncated: Boolean!
+}
+
+"""A node connected to several of the given nodes (an interlock)."""
+type CommonConnection {
+  "The shared connection."
+  node: Node!
+  "Which of the given ids it connects to."
+  sharedWith: [ID!]!
+  "The connecting relationships, with citations."
+  edges: [Relationship!]!
+}
+
+"""The answer of ` + "`" + `commonConnections` + "`" + `."""
+type CommonConnections {
+  "Shared connections, most shared first, then most connected."
+  connections: [CommonConnection!]!
+  "The given nodes, the shared connections and the connecting edges, to draw."
+  network: Network!
+  "True when more connections existed than ` + "`" + `limit` + "`" + `."
+  truncated: Boolean!
+}
+
+"""One entry of a timeline: a dated relationship or a dated event."""
+type TimelineEntry {
+  "The date as the source gives it (possibly only a year or a month)."
+  date: PartialDate!
+  "The first day ` + "`" + `date` + "`" + ` can mean; entries are ordered by it."
+  sortDate: String!
+  "The dated relationship, when the entry is one."
+  relationship: Relationship
+  "The dated event (including rulings recorded as events), when the entry is one."
+  event: Event
+}
+
+"""A page of a timeline."""
+type TimelineConnection {
+  "Entries in date order."
+  edges: [TimelineEdge!]!
+  "Whether more follow."
+  pageInfo: PageInfo!
+}
+
+"""An entry in a timeline page."""
+type TimelineEdge {
+  "Cursor of this entry, for ` + "`" + `after` + "`" + `."
+  cursor: String!
+  "The entry."
+  node: TimelineEntry!
+}
+
+"""Centrality measures for ` + "`" + `rank` + "`" + `."""
+enum Measure {
+  "Number of relationships in the filtered graph."
+  DEGREE
+  "PageRank (damping 0.85) on the filtered graph; scores sum to 1. With direction BOTH edges count both ways."
+  PAGERANK
+  "Exact betweenness (Brandes): how many shortest paths between other nodes pass through the node. Limited to filtered graphs of at most 20,000 nodes."
+  BETWEENNESS
+}
+
+"""A node and its centrality score."""
+type RankedNode {
+  "Position, from 1."
+  rank: Int!
+  "The score under the chosen measure."
+  score: Float!
+  "The node."
+  node: Node!
+}
+
+extend type Query {
+  "The ego network of a node: every node within ` + "`" + `depth` + "`" + ` hops (breadth-first, nearest first) and every edge among them. Expand a node on a map with depth 1."
+  neighborhood(
+    "The centre."
+    id: ID!
+    "Hops from the centre, 1 to 3."
+    depth: Int = 1
+    "Only these relationship types (all when omitted or empty)."
+    types: [RelationshipType!]
+    "Only reach nodes of these types (the centre is always included)."
+    nodeTypes: [NodeType!]
+    "Follow relationships in this direction from the centre."
+    direction: Direction = BOTH
+    "Only relationships active at this date (their span overlaps it; an unknown end counts as possibly active)."
+    activeAt: PartialDate
+    "Only relationships active at some point since this date."
+    since: PartialDate
+    "Only relationships active at some point until this date."
+    until: PartialDate
+    "Maximum number of nodes, the centre included: 1 to 500. ` + "`" + `truncated` + "`" + ` says when it cut."
+    limit: Int = 100
+  ): Network!
+
+  "How two nodes connect: all shortest paths (or, with ` + "`" + `kShortest` + "`" + `, the shortest paths up to ` + "`" + `limit` + "`" + `, longer ones included), within ` + "`" + `maxHops` + "`" + `."
+  paths(
+    "Start node."
+    from: ID!
+    "End node."
+    to: ID!
+    "Maximum path length, 1 to 6."
+    maxHops: Int = 4
+    "Only these relationship types."
+    types: [RelationshipType!]
+    "Only pass through nodes of these types (the ends are always allowed)."
+    nodeTypes: [NodeType!]
+    "Follow relationships only in this direction from ` + "`" + `from` + "`" + ` (BOTH ignores direction)."
+    direction: Direction = BOTH
+    "Only relationships active at this date."
+    activeAt: PartialDate
+    "Only relationships active at some point since this date."
+    since: PartialDate
+    "Only relationships active at some point until this date."
+    until: PartialDate
+    "False: all paths of the shortest length. True: the ` + "`" + `limit` + "`" + ` shortest paths of any length up to maxHops."
+    kShortest: Boolean = false
+    "Maximum number of paths, 1 to 50."
+    limit: Int = 10
+  ): Paths!
+
+  "Nodes connected to all (or at least ` + "`" + `minShared` + "`" + `) of the given nodes, with the connecting edges: who links these actors."
+  commonConnections(
+    "The nodes to compare: 2 to 50 ids."
+    ids: [ID!]!
+    "Minimum number of the given nodes a connection must touch (default: all of them)."
+    minShared: Int
+    "Only these relationship types."
+    types: [RelationshipType!]
+    "Only connections of these node types."
+    nodeTypes: [NodeType!]
+    "Direction from the given nodes."
+    direction: Direction = BOTH
+    "Only relationships active at this date."
+    activeAt: PartialDate
+    "Only relationships active at some point since this date."
+    since: PartialDate
+    "Only relationships active at some point until this date."
+    until: PartialDate
+    "Maximum number of connections, 1 to 500."
+    limit: Int = 50
+  ): CommonConnections!
+
+  "The given nodes and every relationship among them: add nodes to a map already on screen. Unknown ids are left out."
+  network(
+    "1 to 50 ids."
+    ids: [ID!]!
+    "Only these relationship types."
+    types: [RelationshipType!]
+    "Only relationships active at this date."
+    activeAt: PartialDate
+    "Only relationships active at some point since this date."
+    since: PartialDate
+    "Only relationships active at some point until this date."
+    until: PartialDate
+  ): Network!
+
+  "Dated relationships and events in date order (earliest first): what happened when."
+  timeline(
+    "Only entries involving these nodes (1 to 50 ids; all when omitted)."
+    ids: [ID!]
+    "Only relationships of these types (events are then left out)."
+    types: [RelationshipType!]
+    "Only entries dated at some point since this date."
+    since: PartialDate
+    "Only entries dated at some point until this date."
+    until: PartialDate
+    "Page size, 1 to 100."
+    first: Int = 20
+    "Cursor of the last entry already seen."
+    after: String
+  ): TimelineConnection!
+
+  "The most central nodes of the (filtered) graph."
+  rank(
+    "Which centrality."
+    measure: Measure = DEGREE
+    "Only nodes of these types take part (and are ranked)."
+    nodeTypes: [NodeType!]
+    "Only these relationship types count."
+    types: [RelationshipType!]
+    "BOTH: undirected. OUT: as stored. IN: reversed."
+    direction: Direction = BOTH
+    "Only relationships active at this date."
+    activeAt: PartialDate
+    "Only relationships active at some point since this date."
+    since: PartialDate
+    "Only relationships active at some point until this date."
+    until: PartialDate
+    "How many nodes, 1 to 100."
+    first: Int = 20
+  ): [RankedNode!]!
+}
+`, BuiltIn: false},
 	{Name: "../schema/queries.graphqls", Input: `"""
 Read access to the policygraph knowledge graph. Start with ` + "`" + `search` + "`" + ` or a list, follow
 ` + "`" + `relationships` + "`" + `, and read each relationship's ` + "`" + `citations` + "`" + ` for the sentence that supports it.
@@ -2621,6 +3141,30 @@ func (ec *executionContext) childFields_Citation(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type Citation", field.Name)
 }
 
+func (ec *executionContext) childFields_CommonConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_CommonConnection_node(ctx, field)
+	case "sharedWith":
+		return ec.fieldContext_CommonConnection_sharedWith(ctx, field)
+	case "edges":
+		return ec.fieldContext_CommonConnection_edges(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CommonConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_CommonConnections(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "connections":
+		return ec.fieldContext_CommonConnections_connections(ctx, field)
+	case "network":
+		return ec.fieldContext_CommonConnections_network(ctx, field)
+	case "truncated":
+		return ec.fieldContext_CommonConnections_truncated(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CommonConnections", field.Name)
+}
+
 func (ec *executionContext) childFields_Country(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2765,6 +3309,18 @@ func (ec *executionContext) childFields_LegalCaseEdge(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type LegalCaseEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_Network(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "nodes":
+		return ec.fieldContext_Network_nodes(ctx, field)
+	case "edges":
+		return ec.fieldContext_Network_edges(ctx, field)
+	case "truncated":
+		return ec.fieldContext_Network_truncated(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Network", field.Name)
+}
+
 func (ec *executionContext) childFields_NodeConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "edges":
@@ -2841,6 +3397,30 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_Path(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "length":
+		return ec.fieldContext_Path_length(ctx, field)
+	case "nodes":
+		return ec.fieldContext_Path_nodes(ctx, field)
+	case "edges":
+		return ec.fieldContext_Path_edges(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Path", field.Name)
+}
+
+func (ec *executionContext) childFields_Paths(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "paths":
+		return ec.fieldContext_Paths_paths(ctx, field)
+	case "network":
+		return ec.fieldContext_Paths_network(ctx, field)
+	case "truncated":
+		return ec.fieldContext_Paths_truncated(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Paths", field.Name)
 }
 
 func (ec *executionContext) childFields_Person(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2937,6 +3517,18 @@ func (ec *executionContext) childFields_PolicyEdge(ctx context.Context, field gr
 		return ec.fieldContext_PolicyEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PolicyEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_RankedNode(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "rank":
+		return ec.fieldContext_RankedNode_rank(ctx, field)
+	case "score":
+		return ec.fieldContext_RankedNode_score(ctx, field)
+	case "node":
+		return ec.fieldContext_RankedNode_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RankedNode", field.Name)
 }
 
 func (ec *executionContext) childFields_Relationship(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3117,6 +3709,40 @@ func (ec *executionContext) childFields_StatisticEdge(ctx context.Context, field
 		return ec.fieldContext_StatisticEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type StatisticEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_TimelineConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_TimelineConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_TimelineConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TimelineConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_TimelineEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_TimelineEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_TimelineEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TimelineEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_TimelineEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "date":
+		return ec.fieldContext_TimelineEntry_date(ctx, field)
+	case "sortDate":
+		return ec.fieldContext_TimelineEntry_sortDate(ctx, field)
+	case "relationship":
+		return ec.fieldContext_TimelineEntry_relationship(ctx, field)
+	case "event":
+		return ec.fieldContext_TimelineEntry_event(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TimelineEntry", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3477,6 +4103,84 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_commonConnections_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "ids",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ids"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "minShared",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["minShared"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "types",
+		func(ctx context.Context, v any) ([]model.RelationshipType, error) {
+			return ec.unmarshalORelationshipType2ᚕgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐRelationshipTypeᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["types"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "nodeTypes",
+		func(ctx context.Context, v any) ([]model.NodeType, error) {
+			return ec.unmarshalONodeType2ᚕgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐNodeTypeᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["nodeTypes"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "direction",
+		func(ctx context.Context, v any) (*model.Direction, error) {
+			return ec.unmarshalODirection2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐDirection(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["direction"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "activeAt",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOPartialDate2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["activeAt"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "since",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOPartialDate2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["since"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "until",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOPartialDate2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["until"] = arg7
+	arg8, err := graphql.ProcessArgField(ctx, rawArgs, "limit",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["limit"] = arg8
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_countries_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3607,6 +4311,130 @@ func (ec *executionContext) field_Query_legalCases_args(ctx context.Context, raw
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_neighborhood_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "depth",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["depth"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "types",
+		func(ctx context.Context, v any) ([]model.RelationshipType, error) {
+			return ec.unmarshalORelationshipType2ᚕgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐRelationshipTypeᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["types"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "nodeTypes",
+		func(ctx context.Context, v any) ([]model.NodeType, error) {
+			return ec.unmarshalONodeType2ᚕgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐNodeTypeᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["nodeTypes"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "direction",
+		func(ctx context.Context, v any) (*model.Direction, error) {
+			return ec.unmarshalODirection2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐDirection(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["direction"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "activeAt",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOPartialDate2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["activeAt"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "since",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOPartialDate2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["since"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "until",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOPartialDate2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["until"] = arg7
+	arg8, err := graphql.ProcessArgField(ctx, rawArgs, "limit",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["limit"] = arg8
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_network_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "ids",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ids"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "types",
+		func(ctx context.Context, v any) ([]model.RelationshipType, error) {
+			return ec.unmarshalORelationshipType2ᚕgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐRelationshipTypeᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["types"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "activeAt",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOPartialDate2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["activeAt"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "since",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOPartialDate2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["since"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "until",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOPartialDate2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["until"] = arg4
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_node_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3713,6 +4541,100 @@ func (ec *executionContext) field_Query_organizations_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_paths_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "maxHops",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["maxHops"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "types",
+		func(ctx context.Context, v any) ([]model.RelationshipType, error) {
+			return ec.unmarshalORelationshipType2ᚕgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐRelationshipTypeᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["types"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "nodeTypes",
+		func(ctx context.Context, v any) ([]model.NodeType, error) {
+			return ec.unmarshalONodeType2ᚕgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐNodeTypeᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["nodeTypes"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "direction",
+		func(ctx context.Context, v any) (*model.Direction, error) {
+			return ec.unmarshalODirection2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐDirection(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["direction"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "activeAt",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOPartialDate2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["activeAt"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "since",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOPartialDate2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["since"] = arg7
+	arg8, err := graphql.ProcessArgField(ctx, rawArgs, "until",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOPartialDate2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["until"] = arg8
+	arg9, err := graphql.ProcessArgField(ctx, rawArgs, "kShortest",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kShortest"] = arg9
+	arg10, err := graphql.ProcessArgField(ctx, rawArgs, "limit",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["limit"] = arg10
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_people_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3802,6 +4724,76 @@ func (ec *executionContext) field_Query_policies_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["after"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_rank_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "measure",
+		func(ctx context.Context, v any) (*model.Measure, error) {
+			return ec.unmarshalOMeasure2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐMeasure(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["measure"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "nodeTypes",
+		func(ctx context.Context, v any) ([]model.NodeType, error) {
+			return ec.unmarshalONodeType2ᚕgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐNodeTypeᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["nodeTypes"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "types",
+		func(ctx context.Context, v any) ([]model.RelationshipType, error) {
+			return ec.unmarshalORelationshipType2ᚕgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐRelationshipTypeᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["types"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "direction",
+		func(ctx context.Context, v any) (*model.Direction, error) {
+			return ec.unmarshalODirection2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐDirection(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["direction"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "activeAt",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOPartialDate2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["activeAt"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "since",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOPartialDate2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["since"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "until",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOPartialDate2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["until"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg7
 	return args, nil
 }
 
@@ -3916,6 +4908,60 @@ func (ec *executionContext) field_Query_statistics_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["after"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_timeline_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "ids",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ids"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "types",
+		func(ctx context.Context, v any) ([]model.RelationshipType, error) {
+			return ec.unmarshalORelationshipType2ᚕgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐRelationshipTypeᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["types"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "since",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOPartialDate2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["since"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "until",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOPartialDate2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["until"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg5
 	return args, nil
 }
 
@@ -4167,6 +5213,180 @@ func (ec *executionContext) fieldContext_Citation_source(_ context.Context, fiel
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _CommonConnection_node(ctx context.Context, field graphql.CollectedField, obj *model.CommonConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommonConnection_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Node) graphql.Marshaler {
+			return ec.marshalNNode2githubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐNode(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CommonConnection_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CommonConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CommonConnection_sharedWith(ctx context.Context, field graphql.CollectedField, obj *model.CommonConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommonConnection_sharedWith(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SharedWith, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CommonConnection_sharedWith(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CommonConnection", field, false, false, "ID")
+}
+
+func (ec *executionContext) _CommonConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.CommonConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommonConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Relationship) graphql.Marshaler {
+			return ec.marshalNRelationship2ᚕᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐRelationshipᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CommonConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CommonConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Relationship(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CommonConnections_connections(ctx context.Context, field graphql.CollectedField, obj *model.CommonConnections) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommonConnections_connections(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Connections, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CommonConnection) graphql.Marshaler {
+			return ec.marshalNCommonConnection2ᚕᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐCommonConnectionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CommonConnections_connections(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CommonConnections",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CommonConnection(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CommonConnections_network(ctx context.Context, field graphql.CollectedField, obj *model.CommonConnections) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommonConnections_network(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Network, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Network) graphql.Marshaler {
+			return ec.marshalNNetwork2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐNetwork(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CommonConnections_network(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CommonConnections",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Network(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CommonConnections_truncated(ctx context.Context, field graphql.CollectedField, obj *model.CommonConnections) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommonConnections_truncated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Truncated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CommonConnections_truncated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CommonConnections", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Country_id(ctx context.Context, field graphql.CollectedField, obj *model.Country) (ret graphql.Marshaler) {
@@ -5375,6 +6595,93 @@ func (ec *executionContext) fieldContext_LegalCaseEdge_node(_ context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _Network_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Network) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Network_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Node) graphql.Marshaler {
+			return ec.marshalNNode2ᚕgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐNodeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Network_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Network",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Network_edges(ctx context.Context, field graphql.CollectedField, obj *model.Network) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Network_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Relationship) graphql.Marshaler {
+			return ec.marshalNRelationship2ᚕᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐRelationshipᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Network_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Network",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Relationship(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Network_truncated(ctx context.Context, field graphql.CollectedField, obj *model.Network) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Network_truncated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Truncated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Network_truncated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Network", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _NodeConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.NodeConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5940,6 +7247,180 @@ func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _Path_length(ctx context.Context, field graphql.CollectedField, obj *model.Path) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Path_length(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Length, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Path_length(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Path", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Path_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Path) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Path_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Node) graphql.Marshaler {
+			return ec.marshalNNode2ᚕgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐNodeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Path_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Path",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Path_edges(ctx context.Context, field graphql.CollectedField, obj *model.Path) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Path_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Relationship) graphql.Marshaler {
+			return ec.marshalNRelationship2ᚕᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐRelationshipᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Path_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Path",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Relationship(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Paths_paths(ctx context.Context, field graphql.CollectedField, obj *model.Paths) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Paths_paths(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Paths, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Path) graphql.Marshaler {
+			return ec.marshalNPath2ᚕᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐPathᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Paths_paths(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Paths",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Path(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Paths_network(ctx context.Context, field graphql.CollectedField, obj *model.Paths) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Paths_network(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Network, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Network) graphql.Marshaler {
+			return ec.marshalNNetwork2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐNetwork(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Paths_network(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Paths",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Network(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Paths_truncated(ctx context.Context, field graphql.CollectedField, obj *model.Paths) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Paths_truncated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Truncated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Paths_truncated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Paths", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Person_id(ctx context.Context, field graphql.CollectedField, obj *model.Person) (ret graphql.Marshaler) {
@@ -7230,6 +8711,270 @@ func (ec *executionContext) fieldContext_Query_sources(ctx context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_neighborhood(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_neighborhood(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Neighborhood(ctx, fc.Args["id"].(string), fc.Args["depth"].(*int), fc.Args["types"].([]model.RelationshipType), fc.Args["nodeTypes"].([]model.NodeType), fc.Args["direction"].(*model.Direction), fc.Args["activeAt"].(*string), fc.Args["since"].(*string), fc.Args["until"].(*string), fc.Args["limit"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Network) graphql.Marshaler {
+			return ec.marshalNNetwork2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐNetwork(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_neighborhood(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Network(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_neighborhood_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_paths(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_paths(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Paths(ctx, fc.Args["from"].(string), fc.Args["to"].(string), fc.Args["maxHops"].(*int), fc.Args["types"].([]model.RelationshipType), fc.Args["nodeTypes"].([]model.NodeType), fc.Args["direction"].(*model.Direction), fc.Args["activeAt"].(*string), fc.Args["since"].(*string), fc.Args["until"].(*string), fc.Args["kShortest"].(*bool), fc.Args["limit"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Paths) graphql.Marshaler {
+			return ec.marshalNPaths2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐPaths(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_paths(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Paths(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_paths_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_commonConnections(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_commonConnections(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().CommonConnections(ctx, fc.Args["ids"].([]string), fc.Args["minShared"].(*int), fc.Args["types"].([]model.RelationshipType), fc.Args["nodeTypes"].([]model.NodeType), fc.Args["direction"].(*model.Direction), fc.Args["activeAt"].(*string), fc.Args["since"].(*string), fc.Args["until"].(*string), fc.Args["limit"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CommonConnections) graphql.Marshaler {
+			return ec.marshalNCommonConnections2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐCommonConnections(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_commonConnections(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CommonConnections(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_commonConnections_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_network(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_network(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Network(ctx, fc.Args["ids"].([]string), fc.Args["types"].([]model.RelationshipType), fc.Args["activeAt"].(*string), fc.Args["since"].(*string), fc.Args["until"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Network) graphql.Marshaler {
+			return ec.marshalNNetwork2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐNetwork(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_network(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Network(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_network_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_timeline(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_timeline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Timeline(ctx, fc.Args["ids"].([]string), fc.Args["types"].([]model.RelationshipType), fc.Args["since"].(*string), fc.Args["until"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TimelineConnection) graphql.Marshaler {
+			return ec.marshalNTimelineConnection2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐTimelineConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_timeline(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TimelineConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_timeline_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_rank(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_rank(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Rank(ctx, fc.Args["measure"].(*model.Measure), fc.Args["nodeTypes"].([]model.NodeType), fc.Args["types"].([]model.RelationshipType), fc.Args["direction"].(*model.Direction), fc.Args["activeAt"].(*string), fc.Args["since"].(*string), fc.Args["until"].(*string), fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.RankedNode) graphql.Marshaler {
+			return ec.marshalNRankedNode2ᚕᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐRankedNodeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_rank(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RankedNode(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_rank_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7301,6 +9046,84 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields___Schema(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RankedNode_rank(ctx context.Context, field graphql.CollectedField, obj *model.RankedNode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RankedNode_rank(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rank, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RankedNode_rank(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RankedNode", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RankedNode_score(ctx context.Context, field graphql.CollectedField, obj *model.RankedNode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RankedNode_score(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Score, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RankedNode_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RankedNode", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RankedNode_node(ctx context.Context, field graphql.CollectedField, obj *model.RankedNode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RankedNode_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Node) graphql.Marshaler {
+			return ec.marshalNNode2githubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐNode(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RankedNode_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RankedNode",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
 		},
 	}
 	return fc, nil
@@ -8842,6 +10665,235 @@ func (ec *executionContext) fieldContext_StatisticEdge_node(_ context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _TimelineConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.TimelineConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimelineConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.TimelineEdge) graphql.Marshaler {
+			return ec.marshalNTimelineEdge2ᚕᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐTimelineEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimelineConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TimelineConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TimelineEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TimelineConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.TimelineConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimelineConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimelineConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TimelineConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TimelineEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.TimelineEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimelineEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimelineEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimelineEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _TimelineEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.TimelineEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimelineEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TimelineEntry) graphql.Marshaler {
+			return ec.marshalNTimelineEntry2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐTimelineEntry(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimelineEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TimelineEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TimelineEntry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TimelineEntry_date(ctx context.Context, field graphql.CollectedField, obj *model.TimelineEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimelineEntry_date(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Date, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNPartialDate2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimelineEntry_date(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimelineEntry", field, false, false, "PartialDate")
+}
+
+func (ec *executionContext) _TimelineEntry_sortDate(ctx context.Context, field graphql.CollectedField, obj *model.TimelineEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimelineEntry_sortDate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SortDate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimelineEntry_sortDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimelineEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _TimelineEntry_relationship(ctx context.Context, field graphql.CollectedField, obj *model.TimelineEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimelineEntry_relationship(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Relationship, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Relationship) graphql.Marshaler {
+			return ec.marshalORelationship2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐRelationship(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TimelineEntry_relationship(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TimelineEntry",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Relationship(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TimelineEntry_event(ctx context.Context, field graphql.CollectedField, obj *model.TimelineEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimelineEntry_event(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Event, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Event) graphql.Marshaler {
+			return ec.marshalOEvent2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐEvent(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TimelineEntry_event(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TimelineEntry",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Event(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10130,6 +12182,92 @@ func (ec *executionContext) _Citation(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var commonConnectionImplementors = []string{"CommonConnection"}
+
+func (ec *executionContext) _CommonConnection(ctx context.Context, sel ast.SelectionSet, obj *model.CommonConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, commonConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CommonConnection")
+		case "node":
+			out.Values[i] = ec._CommonConnection_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sharedWith":
+			out.Values[i] = ec._CommonConnection_sharedWith(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "edges":
+			out.Values[i] = ec._CommonConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var commonConnectionsImplementors = []string{"CommonConnections"}
+
+func (ec *executionContext) _CommonConnections(ctx context.Context, sel ast.SelectionSet, obj *model.CommonConnections) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, commonConnectionsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CommonConnections")
+		case "connections":
+			out.Values[i] = ec._CommonConnections_connections(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "network":
+			out.Values[i] = ec._CommonConnections_network(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "truncated":
+			out.Values[i] = ec._CommonConnections_truncated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var countryImplementors = []string{"Country", "Node"}
 
 func (ec *executionContext) _Country(ctx context.Context, sel ast.SelectionSet, obj *model.Country) graphql.Marshaler {
@@ -10610,6 +12748,49 @@ func (ec *executionContext) _LegalCaseEdge(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var networkImplementors = []string{"Network"}
+
+func (ec *executionContext) _Network(ctx context.Context, sel ast.SelectionSet, obj *model.Network) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, networkImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Network")
+		case "nodes":
+			out.Values[i] = ec._Network_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "edges":
+			out.Values[i] = ec._Network_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "truncated":
+			out.Values[i] = ec._Network_truncated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var nodeConnectionImplementors = []string{"NodeConnection"}
 
 func (ec *executionContext) _NodeConnection(ctx context.Context, sel ast.SelectionSet, obj *model.NodeConnection) graphql.Marshaler {
@@ -10865,6 +13046,92 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 		case "endCursor":
 			out.Values[i] = ec._PageInfo_endCursor(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var pathImplementors = []string{"Path"}
+
+func (ec *executionContext) _Path(ctx context.Context, sel ast.SelectionSet, obj *model.Path) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, pathImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Path")
+		case "length":
+			out.Values[i] = ec._Path_length(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._Path_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "edges":
+			out.Values[i] = ec._Path_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var pathsImplementors = []string{"Paths"}
+
+func (ec *executionContext) _Paths(ctx context.Context, sel ast.SelectionSet, obj *model.Paths) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, pathsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Paths")
+		case "paths":
+			out.Values[i] = ec._Paths_paths(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "network":
+			out.Values[i] = ec._Paths_network(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "truncated":
+			out.Values[i] = ec._Paths_truncated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -11289,6 +13556,42 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_sources(ctx, field)
 				})
+		case "neighborhood":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_neighborhood(ctx, field)
+				})
+		case "paths":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_paths(ctx, field)
+				})
+		case "commonConnections":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_commonConnections(ctx, field)
+				})
+		case "network":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_network(ctx, field)
+				})
+		case "timeline":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_timeline(ctx, field)
+				})
+		case "rank":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_rank(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -11302,6 +13605,49 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var rankedNodeImplementors = []string{"RankedNode"}
+
+func (ec *executionContext) _RankedNode(ctx context.Context, sel ast.SelectionSet, obj *model.RankedNode) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, rankedNodeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RankedNode")
+		case "rank":
+			out.Values[i] = ec._RankedNode_rank(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "score":
+			out.Values[i] = ec._RankedNode_score(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._RankedNode_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -11916,6 +14262,130 @@ func (ec *executionContext) _StatisticEdge(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var timelineConnectionImplementors = []string{"TimelineConnection"}
+
+func (ec *executionContext) _TimelineConnection(ctx context.Context, sel ast.SelectionSet, obj *model.TimelineConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, timelineConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TimelineConnection")
+		case "edges":
+			out.Values[i] = ec._TimelineConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._TimelineConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var timelineEdgeImplementors = []string{"TimelineEdge"}
+
+func (ec *executionContext) _TimelineEdge(ctx context.Context, sel ast.SelectionSet, obj *model.TimelineEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, timelineEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TimelineEdge")
+		case "cursor":
+			out.Values[i] = ec._TimelineEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._TimelineEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var timelineEntryImplementors = []string{"TimelineEntry"}
+
+func (ec *executionContext) _TimelineEntry(ctx context.Context, sel ast.SelectionSet, obj *model.TimelineEntry) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, timelineEntryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TimelineEntry")
+		case "date":
+			out.Values[i] = ec._TimelineEntry_date(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sortDate":
+			out.Values[i] = ec._TimelineEntry_sortDate(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "relationship":
+			out.Values[i] = ec._TimelineEntry_relationship(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "event":
+			out.Values[i] = ec._TimelineEntry_event(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var __DirectiveImplementors = []string{"__Directive"}
 
 func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionSet, obj *introspection.Directive) graphql.Marshaler {
@@ -12326,6 +14796,38 @@ func (ec *executionContext) marshalNCitation2ᚖgithubᚗcomᚋpolicygraphᚋpol
 	return ec._Citation(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNCommonConnection2ᚕᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐCommonConnectionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CommonConnection) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCommonConnection2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐCommonConnection(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCommonConnection2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐCommonConnection(ctx context.Context, sel ast.SelectionSet, v *model.CommonConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CommonConnection!")
+		return graphql.Null
+	}
+	return ec._CommonConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCommonConnections2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐCommonConnections(ctx context.Context, sel ast.SelectionSet, v *model.CommonConnections) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CommonConnections!")
+		return graphql.Null
+	}
+	return ec._CommonConnections(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNCountry2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐCountry(ctx context.Context, sel ast.SelectionSet, v *model.Country) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Country!")
@@ -12454,6 +14956,35 @@ func (ec *executionContext) marshalNID2string(ctx context.Context, sel ast.Selec
 	return res
 }
 
+func (ec *executionContext) unmarshalNID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNID2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNID2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNID2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
 	res, err := graphql.UnmarshalInt(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -12508,12 +15039,36 @@ func (ec *executionContext) marshalNLegalCaseEdge2ᚖgithubᚗcomᚋpolicygraph�
 	return ec._LegalCaseEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNNetwork2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐNetwork(ctx context.Context, sel ast.SelectionSet, v *model.Network) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Network!")
+		return graphql.Null
+	}
+	return ec._Network(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNNode2githubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v model.Node) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Node!")
 		return graphql.Null
 	}
 	return ec._Node(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐNodeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Node) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNNode2githubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐNode(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNNodeConnection2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐNodeConnection(ctx context.Context, sel ast.SelectionSet, v *model.NodeConnection) graphql.Marshaler {
@@ -12614,6 +15169,52 @@ func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋpolicygraphᚋpol
 		return graphql.Null
 	}
 	return ec._PageInfo(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPartialDate2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPartialDate2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "PartialDate!")
+	}
+	return res
+}
+
+func (ec *executionContext) marshalNPath2ᚕᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐPathᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Path) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPath2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐPath(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPath2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐPath(ctx context.Context, sel ast.SelectionSet, v *model.Path) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Path!")
+		return graphql.Null
+	}
+	return ec._Path(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPaths2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐPaths(ctx context.Context, sel ast.SelectionSet, v *model.Paths) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Paths!")
+		return graphql.Null
+	}
+	return ec._Paths(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNPerson2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐPerson(ctx context.Context, sel ast.SelectionSet, v *model.Person) graphql.Marshaler {
@@ -12724,6 +15325,46 @@ func (ec *executionContext) unmarshalNQualifier2githubᚗcomᚋpolicygraphᚋpol
 
 func (ec *executionContext) marshalNQualifier2githubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐQualifier(ctx context.Context, sel ast.SelectionSet, v model.Qualifier) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNRankedNode2ᚕᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐRankedNodeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RankedNode) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRankedNode2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐRankedNode(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRankedNode2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐRankedNode(ctx context.Context, sel ast.SelectionSet, v *model.RankedNode) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RankedNode!")
+		return graphql.Null
+	}
+	return ec._RankedNode(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRelationship2ᚕᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐRelationshipᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Relationship) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRelationship2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐRelationship(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNRelationship2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐRelationship(ctx context.Context, sel ast.SelectionSet, v *model.Relationship) graphql.Marshaler {
@@ -12939,6 +15580,46 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNTimelineConnection2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐTimelineConnection(ctx context.Context, sel ast.SelectionSet, v *model.TimelineConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TimelineConnection!")
+		return graphql.Null
+	}
+	return ec._TimelineConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTimelineEdge2ᚕᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐTimelineEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TimelineEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTimelineEdge2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐTimelineEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTimelineEdge2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐTimelineEdge(ctx context.Context, sel ast.SelectionSet, v *model.TimelineEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TimelineEdge!")
+		return graphql.Null
+	}
+	return ec._TimelineEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTimelineEntry2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐTimelineEntry(ctx context.Context, sel ast.SelectionSet, v *model.TimelineEntry) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TimelineEntry!")
+		return graphql.Null
+	}
+	return ec._TimelineEntry(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNUnit2githubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐUnit(ctx context.Context, v any) (model.Unit, error) {
@@ -13191,6 +15872,13 @@ func (ec *executionContext) marshalODirection2ᚖgithubᚗcomᚋpolicygraphᚋpo
 	return v
 }
 
+func (ec *executionContext) marshalOEvent2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐEvent(ctx context.Context, sel ast.SelectionSet, v *model.Event) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Event(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOEventKind2ᚕgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐEventKindᚄ(ctx context.Context, v any) ([]model.EventKind, error) {
 	if v == nil {
 		return nil, nil
@@ -13227,6 +15915,41 @@ func (ec *executionContext) marshalOEventKind2ᚕgithubᚗcomᚋpolicygraphᚋpo
 	return ret
 }
 
+func (ec *executionContext) unmarshalOID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNID2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOID2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNID2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {
 	if v == nil {
 		return nil, nil
@@ -13243,6 +15966,22 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	_ = ctx
 	res := graphql.MarshalInt(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOMeasure2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐMeasure(ctx context.Context, v any) (*model.Measure, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.Measure)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOMeasure2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐMeasure(ctx context.Context, sel ast.SelectionSet, v *model.Measure) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) marshalONode2githubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v model.Node) graphql.Marshaler {
@@ -13452,6 +16191,13 @@ func (ec *executionContext) marshalOPolicyStatus2ᚖgithubᚗcomᚋpolicygraph�
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalORelationship2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐRelationship(ctx context.Context, sel ast.SelectionSet, v *model.Relationship) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Relationship(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalORelationshipType2ᚕgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐRelationshipTypeᚄ(ctx context.Context, v any) ([]model.RelationshipType, error) {

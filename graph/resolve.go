@@ -75,3 +75,13 @@ func requested(ctx context.Context, name string) bool {
 	}
 	return false
 }
+
+// edgeFilter turns the common arguments of the relationship queries into a kg.EdgeFilter.
+func edgeFilter(types []model.RelationshipType, nodeTypes []model.NodeType, direction *model.Direction, activeAt, since, until *string) (kg.EdgeFilter, error) {
+	t, err := kg.NewTimeFilter(deref(activeAt, ""), deref(since, ""), deref(until, ""))
+	if err != nil {
+		return kg.EdgeFilter{}, err
+	}
+	return kg.EdgeFilter{Types: strs(types), NodeTypes: strs(nodeTypes),
+		Direction: kg.Direction(deref(direction, model.DirectionBoth)), Time: t}, nil
+}

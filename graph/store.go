@@ -20,4 +20,16 @@ type Store interface {
 	RelationshipsOf(ctx context.Context, ids []string, q kg.RelQuery) (map[string]*kg.RelPage, error)
 	// SupportedBy returns one page of the relationships citing each source id, in one query.
 	SupportedBy(ctx context.Context, sourceIDs []string, first int, after string) (map[string]*kg.RelPage, error)
+	NetworkStore
+}
+
+// NetworkStore is the part of Store behind the relationship queries; each method is one
+// bounded Cypher round trip (Rank by PageRank or betweenness: two) and validates its query.
+type NetworkStore interface {
+	Neighborhood(ctx context.Context, q kg.NeighborhoodQuery) (*kg.Network, error)
+	Paths(ctx context.Context, q kg.PathsQuery) (*kg.PathsResult, error)
+	CommonConnections(ctx context.Context, q kg.CommonQuery) (*kg.CommonResult, error)
+	Network(ctx context.Context, q kg.NetworkQuery) (*kg.Network, error)
+	Timeline(ctx context.Context, q kg.TimelineQuery) (*kg.TimelinePage, error)
+	Rank(ctx context.Context, q kg.RankQuery) ([]kg.Ranked, error)
 }

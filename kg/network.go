@@ -225,6 +225,7 @@ type Common struct {
 
 // CommonResult lists the shared connections, most shared first.
 type CommonResult struct {
+	Seeds     []*Node // the given nodes that exist
 	Common    []Common
 	Truncated bool
 }

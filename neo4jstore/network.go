@@ -182,7 +182,12 @@ WHERE NOT m.id IN $ids AND ` + relWhere("r") + ` AND ` + nodeTypeWhere("m") + `
 WITH m, collect(DISTINCT sid) AS shared, collect(r) AS rs
 WHERE size(shared) >= $minShared
 WITH m, shared, rs ORDER BY size(shared) DESC, COUNT { (m)--() } DESC, m.id LIMIT $limit + 1
-RETURN ` + nodeMap("m") + ` AS node, shared, [r IN rs | ` + relMap("r") + `] AS edges`
+WITH collect({node: ` + nodeMap("m") + `, shared: shared, edges: [r IN rs | ` + relMap("r") + `]}) AS rows
+CALL () {
+  MATCH (s:Node) WHERE s.id IN $ids
+  RETURN collect(` + nodeMap("s") + `) AS seeds
+}
+RETURN rows, seeds`
 	}
 	return out
 }()
@@ -199,15 +204,17 @@ func (s *Store) CommonConnections(ctx context.Context, q kg.CommonQuery) (*kg.Co
 	if err != nil {
 		return nil, err
 	}
-	out := &kg.CommonResult{Common: []kg.Common{}}
-	for i, rec := range res.Records {
+	v := res.Records[0].Values // aggregated: always one row
+	out := &kg.CommonResult{Common: []kg.Common{}, Seeds: toNodes(v[1])}
+	for i, row := range v[0].([]any) {
 		if i == q.Limit {
 			out.Truncated = true
 			break
 		}
-		shared := strsOf(rec.Values[1])
+		m := row.(map[string]any)
+		shared := strsOf(m["shared"])
 		sort.Strings(shared)
-		out.Common = append(out.Common, kg.Common{Node: toNode(rec.Values[0]), Shared: shared, Edges: toRels(rec.Values[2])})
+		out.Common = append(out.Common, kg.Common{Node: toNode(m["node"]), Shared: shared, Edges: toRels(m["edges"])})
 	}
 	return out, nil
 }

@@ -32,6 +32,26 @@ type Citation struct {
 	Source *Source `json:"source"`
 }
 
+// A node connected to several of the given nodes (an interlock).
+type CommonConnection struct {
+	// The shared connection.
+	Node Node `json:"node"`
+	// Which of the given ids it connects to.
+	SharedWith []string `json:"sharedWith"`
+	// The connecting relationships, with citations.
+	Edges []*Relationship `json:"edges"`
+}
+
+// The answer of `commonConnections`.
+type CommonConnections struct {
+	// Shared connections, most shared first, then most connected.
+	Connections []*CommonConnection `json:"connections"`
+	// The given nodes, the shared connections and the connecting edges, to draw.
+	Network *Network `json:"network"`
+	// True when more connections existed than `limit`.
+	Truncated bool `json:"truncated"`
+}
+
 // A country, as a place policies apply to and actors belong to.
 type Country struct {
 	// Stable identifier, `country:...`.
@@ -164,6 +184,18 @@ type LegalCaseEdge struct {
 	Node *LegalCase `json:"node"`
 }
 
+// A subgraph ready to draw: nodes, the edges among them (each with its citations), and whether a
+// limit cut it short. Every graph-shaped answer (neighborhood, paths, commonConnections, network)
+// has this shape, so a visualisation can merge them into the map on screen by node and edge id.
+type Network struct {
+	// The nodes.
+	Nodes []Node `json:"nodes"`
+	// The relationships among the nodes, each with `from`, `to` and citations.
+	Edges []*Relationship `json:"edges"`
+	// True when a node, path or edge limit left part of the answer out: raise the limit or narrow the filters.
+	Truncated bool `json:"truncated"`
+}
+
 // A page of nodes of any type.
 type NodeConnection struct {
 	// The nodes of this page.
@@ -244,6 +276,26 @@ type PageInfo struct {
 	HasNextPage bool `json:"hasNextPage"`
 	// The cursor of the last edge of this page (null on an empty page). Cursors are opaque and stable.
 	EndCursor *string `json:"endCursor,omitempty"`
+}
+
+// One route between two nodes: `nodes[i]` and `nodes[i+1]` are joined by `edges[i]`.
+type Path struct {
+	// Number of relationships on the path.
+	Length int `json:"length"`
+	// The nodes in order, from the start to the end.
+	Nodes []Node `json:"nodes"`
+	// The relationships in order (each may point either way along the path: read `from` and `to`).
+	Edges []*Relationship `json:"edges"`
+}
+
+// The answer of `paths`.
+type Paths struct {
+	// The paths found, shortest first (none when the nodes do not connect within maxHops).
+	Paths []*Path `json:"paths"`
+	// All paths merged into one network, to draw.
+	Network *Network `json:"network"`
+	// True when more paths existed than `limit`.
+	Truncated bool `json:"truncated"`
 }
 
 // An individual: an official, analyst, lawyer, or an unnamed office-holder the sources distinguish (named then by role).
@@ -340,6 +392,16 @@ type PolicyEdge struct {
 // `relationships`, and read each relationship's `citations` for the sentence that supports it.
 // Lists are cursor-paged: `first` (1 to 100) and `after` (a `pageInfo.endCursor`).
 type Query struct {
+}
+
+// A node and its centrality score.
+type RankedNode struct {
+	// Position, from 1.
+	Rank int `json:"rank"`
+	// The score under the chosen measure.
+	Score float64 `json:"score"`
+	// The node.
+	Node Node `json:"node"`
 }
 
 // A typed, dated, cited edge between two nodes. Every relationship carries at least one citation:
@@ -503,6 +565,34 @@ type StatisticEdge struct {
 	Cursor string `json:"cursor"`
 	// The statistic.
 	Node *Statistic `json:"node"`
+}
+
+// A page of a timeline.
+type TimelineConnection struct {
+	// Entries in date order.
+	Edges []*TimelineEdge `json:"edges"`
+	// Whether more follow.
+	PageInfo *PageInfo `json:"pageInfo"`
+}
+
+// An entry in a timeline page.
+type TimelineEdge struct {
+	// Cursor of this entry, for `after`.
+	Cursor string `json:"cursor"`
+	// The entry.
+	Node *TimelineEntry `json:"node"`
+}
+
+// One entry of a timeline: a dated relationship or a dated event.
+type TimelineEntry struct {
+	// The date as the source gives it (possibly only a year or a month).
+	Date string `json:"date"`
+	// The first day `date` can mean; entries are ordered by it.
+	SortDate string `json:"sortDate"`
+	// The dated relationship, when the entry is one.
+	Relationship *Relationship `json:"relationship,omitempty"`
+	// The dated event (including rulings recorded as events), when the entry is one.
+	Event *Event `json:"event,omitempty"`
 }
 
 // Where a legal case stands.
@@ -719,6 +809,67 @@ func (e *EventKind) UnmarshalJSON(b []byte) error {
 }
 
 func (e EventKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Centrality measures for `rank`.
+type Measure string
+
+const (
+	// Number of relationships in the filtered graph.
+	MeasureDegree Measure = "DEGREE"
+	// PageRank (damping 0.85) on the filtered graph; scores sum to 1. With direction BOTH edges count both ways.
+	MeasurePagerank Measure = "PAGERANK"
+	// Exact betweenness (Brandes): how many shortest paths between other nodes pass through the node. Limited to filtered graphs of at most 20,000 nodes.
+	MeasureBetweenness Measure = "BETWEENNESS"
+)
+
+var AllMeasure = []Measure{
+	MeasureDegree,
+	MeasurePagerank,
+	MeasureBetweenness,
+}
+
+func (e Measure) IsValid() bool {
+	switch e {
+	case MeasureDegree, MeasurePagerank, MeasureBetweenness:
+		return true
+	}
+	return false
+}
+
+func (e Measure) String() string {
+	return string(e)
+}
+
+func (e *Measure) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = Measure(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid Measure", str)
+	}
+	return nil
+}
+
+func (e Measure) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *Measure) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e Measure) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
