@@ -51,5 +51,41 @@ func complexity() ComplexityRoot {
 	c.Query.Events = func(child int, _ []model.EventKind, f *model.NodeFilter, o *model.NodeOrder, first *int, a *string) int {
 		return list(child, f, o, first, a)
 	}
+
+	// Relationship queries: their result lists have no page argument of their own, so the
+	// bound that sizes the answer (node limit, path limit x hops, ids, page) multiplies the
+	// cost of what each element selects. Global centralities add a fixed cost for the work
+	// done outside Neo4j.
+	c.Query.Neighborhood = func(child int, _ string, depth *int, _ []model.RelationshipType, _ []model.NodeType, _ *model.Direction, _, _, _ *string, limit *int) int {
+		return clamp(limit, kg.DefaultNodeLimit, kg.MaxNetworkNodes) * (child + 1)
+	}
+	c.Query.Paths = func(child int, _, _ string, maxHops *int, _ []model.RelationshipType, _ []model.NodeType, _ *model.Direction, _, _, _ *string, _ *bool, limit *int) int {
+		return clamp(limit, kg.DefaultPaths, kg.MaxPaths) * clamp(maxHops, kg.DefaultHops, kg.MaxHops) * (child + 1)
+	}
+	c.Query.CommonConnections = func(child int, _ []string, _ *int, _ []model.RelationshipType, _ []model.NodeType, _ *model.Direction, _, _, _ *string, limit *int) int {
+		return clamp(limit, 50, kg.MaxNetworkNodes) * (child + 1)
+	}
+	c.Query.Network = func(child int, ids []string, _ []model.RelationshipType, _, _, _ *string) int {
+		return max(1, min(len(ids), kg.MaxSeeds)) * (child + 1)
+	}
+	c.Query.Timeline = func(child int, _ []string, _ []model.RelationshipType, _, _ *string, first *int, _ *string) int {
+		return pageCost(first, child)
+	}
+	c.Query.Rank = func(child int, measure *model.Measure, _ []model.NodeType, _ []model.RelationshipType, _ *model.Direction, _, _, _ *string, first *int) int {
+		cost := clamp(first, kg.DefaultRankFirst, kg.MaxFirst) * (child + 1)
+		if m := deref(measure, model.MeasureDegree); m != model.MeasureDegree {
+			cost += globalCentralityCost
+		}
+		return cost
+	}
 	return c
+}
+
+// globalCentralityCost is the fixed cost of PageRank or betweenness (they read the whole
+// filtered graph).
+const globalCentralityCost = 5000
+
+// clamp reads an optional size argument for costing: default when absent, within [1, max].
+func clamp(v *int, def, maxV int) int {
+	return min(max(deref(v, def), 1), maxV)
 }
