@@ -5,6 +5,7 @@
 #   scripts/neo4j.sh start  [--port N] [--data DIR] [--password PW] [--pid-file F]
 #   scripts/neo4j.sh stop   [--data DIR] [--pid-file F]
 #   scripts/neo4j.sh status [--data DIR] [--pid-file F]     exit 0 running, 3 not running
+#   scripts/neo4j.sh reset  [--data DIR]                    stop, then delete the data directory
 #
 # Options default to the environment, then to built-in defaults:
 #   NEO4J_BOLT_PORT      7687             Bolt port, bound on 127.0.0.1 only
@@ -107,7 +108,11 @@ start() {
   build
   local pid
   if pid="$(running_pid)"; then
-    say "Neo4j already running (pid $pid, data $DATA), reusing it"
+    local was
+    was="$(cat "$DATA/launcher.port" 2>/dev/null || true)"
+    [[ -z "$was" || "$was" == "$PORT" ]] ||
+      die "Neo4j for $DATA already runs on port $was, not $PORT: stop it first (make neo4j-stop)"
+    say "Neo4j already running (pid $pid, port ${was:-?}, data $DATA), reusing it"
     return 0
   fi
   if bolt_answers "$PORT"; then
@@ -116,6 +121,7 @@ start() {
   local ready="$DATA/launcher.ready" t0=$SECONDS timeout="${NEO4J_START_TIMEOUT:-90}"
   local heap="${NEO4J_HEAP:-1g}"
   rm -f "$ready"
+  echo "$PORT" >"$DATA/launcher.port"
   # JVM options as Neo4j's own start script passes them on Java 17 (minus AlwaysPreTouch,
   # which only slows start-up at this heap size).
   local opts=(
@@ -186,14 +192,26 @@ stop() {
     return 0
   fi
   stop_pid "$pid"
-  rm -f "$PIDFILE" "$DATA/launcher.ready"
+  rm -f "$PIDFILE" "$DATA/launcher.ready" "$DATA/launcher.port"
   say "Neo4j stopped (pid $pid)"
+}
+
+# Stop, then delete the data directory, if it looks like one of ours.
+reset() {
+  stop
+  [[ -d "$DATA" ]] || return 0
+  if [[ -e "$DATA/launcher.log" || -d "$DATA/data/databases" || -z "$(ls -A "$DATA")" ]]; then
+    rm -rf "$DATA"
+    say "deleted $DATA"
+  else
+    die "$DATA does not look like a Neo4j data directory made by scripts/neo4j.sh: not deleting it"
+  fi
 }
 
 status() {
   local pid
   if pid="$(running_pid)"; then
-    echo "policygraph: Neo4j running (pid $pid, data $DATA, pid file $PIDFILE)"
+    echo "policygraph: Neo4j running on bolt://127.0.0.1:$(cat "$DATA/launcher.port" 2>/dev/null || echo "?") (pid $pid, data $DATA)"
   else
     echo "policygraph: Neo4j not running (pid file $PIDFILE)"
     return 3
@@ -207,5 +225,6 @@ case "$cmd" in
   start) parse "$@"; start ;;
   stop) parse "$@"; stop ;;
   status) parse "$@"; status ;;
-  *) echo "usage: scripts/neo4j.sh build|start|stop|status [--port N] [--data DIR] [--password PW] [--pid-file F]" >&2; exit 2 ;;
+  reset) parse "$@"; reset ;;
+  *) echo "usage: scripts/neo4j.sh build|start|stop|status|reset [--port N] [--data DIR] [--password PW] [--pid-file F]" >&2; exit 2 ;;
 esac
