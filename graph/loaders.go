@@ -38,7 +38,7 @@ type loaders struct {
 type loadersKey struct{}
 
 func newLoaders(store Store) *loaders {
-	opts := []dataloadgen.Option{dataloadgen.WithWait(2 * time.Millisecond), dataloadgen.WithBatchCapacity(2000)}
+	opts := []dataloadgen.Option{dataloadgen.WithWait(5 * time.Millisecond), dataloadgen.WithBatchCapacity(2000)}
 	return &loaders{
 		rels: dataloadgen.NewMappedLoader(func(ctx context.Context, keys []relKey) (map[relKey]*kg.RelPage, error) {
 			out := map[relKey]*kg.RelPage{}

@@ -29,6 +29,9 @@ func (r *queryResolver) Search(ctx context.Context, query string, types []model.
 	if err != nil {
 		return nil, err
 	}
+	if err := r.prefetch(ctx, nodeIDs(page.Nodes), "edges", "node"); err != nil {
+		return nil, err
+	}
 	c := &model.SearchConnection{PageInfo: pageInfo(page.Cursors, page.HasNext), Edges: []*model.SearchEdge{}}
 	for i, n := range page.Nodes {
 		c.Edges = append(c.Edges, &model.SearchEdge{Cursor: page.Cursors[i], Score: page.Scores[i], Node: toModel(n)})

@@ -49,7 +49,19 @@ func (r *Resolver) nodeList(ctx context.Context, q kg.NodeQuery, filter *model.N
 	q.Order = string(deref(orderBy, model.NodeOrderName))
 	q.First, q.After = deref(first, kg.DefaultFirst), deref(after, "")
 	q.WithTotal = requested(ctx, "totalCount")
-	return r.Store.ListNodes(ctx, q)
+	page, err := r.Store.ListNodes(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return page, r.prefetch(ctx, nodeIDs(page.Nodes), "edges", "node")
+}
+
+func nodeIDs(ns []*kg.Node) []string {
+	ids := make([]string, 0, len(ns))
+	for _, n := range ns {
+		ids = append(ids, n.ID)
+	}
+	return ids
 }
 
 // typedEdges converts a page to the edges of a typed connection.

@@ -91,6 +91,7 @@ func (s *Store) QueryCount() int64 { return s.queries.Load() }
 // transaction timeout and a matching client deadline.
 func (s *Store) read(ctx context.Context, cypher string, params map[string]any) (*neo4j.EagerResult, error) {
 	s.queries.Add(1)
+
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	res, err := neo4j.ExecuteQuery(ctx, s.driver, cypher, params, neo4j.EagerResultTransformer,

@@ -1,0 +1,126 @@
+package graph
+
+import (
+	"context"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/policygraph/policygraph/kg"
+)
+
+// Prefetching makes batching deterministic for the common shape "a page of nodes, each with
+// its relationships": the list resolver looks ahead at `edges { node { relationships(...) } }`
+// (and a source's `supports`), loads them for the whole page in one query per distinct
+// argument set, and primes the request's loaders, so the nested resolvers find their data
+// without waiting on a timing window. Deeper nesting still goes through the loaders.
+
+// allTypes lets field collection look into fragments on every node type and interface.
+var allTypes = append([]string{"Node", "Actor"}, kg.NodeTypes...)
+
+// childFields collects the fields named name under the current field's selection, following
+// the path of field names given (e.g. "edges", "node").
+func childFields(ctx context.Context, path ...string) []graphql.CollectedField {
+	if graphql.GetFieldContext(ctx) == nil {
+		return nil
+	}
+	oc := graphql.GetOperationContext(ctx)
+	fields := graphql.CollectFieldsCtx(ctx, allTypes)
+	for _, name := range path {
+		var next []graphql.CollectedField
+		for _, f := range fields {
+			if f.Name == name {
+				next = append(next, graphql.CollectFields(oc, f.Selections, allTypes)...)
+			}
+		}
+		fields = next
+	}
+	return fields
+}
+
+// prefetch primes the relationship and supports loaders for nodes listed at path.
+func (r *Resolver) prefetch(ctx context.Context, ids []string, path ...string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	l := loadersFrom(ctx, r.Store)
+	oc := graphql.GetOperationContext(ctx)
+	done := map[relKey]bool{}
+	for _, f := range childFields(ctx, path...) {
+		args := f.ArgumentMap(oc.Variables)
+		switch f.Name {
+		case "relationships":
+			q := kg.RelQuery{Types: argStrings(args["types"]), Direction: kg.Direction(argString(args["direction"])),
+				First: argInt(args["first"], kg.DefaultFirst), After: argString(args["after"])}
+			if q.Validate() != nil {
+				continue // the resolver reports the error with the argument's name
+			}
+			key := relKeyOf("", q.Types, q.Direction, q.First, q.After)
+			if done[key] {
+				continue
+			}
+			done[key] = true
+			pages, err := r.Store.RelationshipsOf(ctx, ids, q)
+			if err != nil {
+				return err
+			}
+			for _, id := range ids {
+				key.id = id
+				l.rels.Prime(key, pages[id])
+			}
+		case "supports":
+			first, after := argInt(args["first"], kg.DefaultFirst), argString(args["after"])
+			if kg.CheckFirst("first", first) != nil || done[relKey{types: "supports", first: first, after: after}] {
+				continue
+			}
+			done[relKey{types: "supports", first: first, after: after}] = true
+			var sources []string
+			for _, id := range ids {
+				if len(id) > 7 && id[:7] == "source:" {
+					sources = append(sources, id)
+				}
+			}
+			if len(sources) == 0 {
+				continue
+			}
+			pages, err := r.Store.SupportedBy(ctx, sources, first, after)
+			if err != nil {
+				return err
+			}
+			for _, id := range sources {
+				l.supports.Prime(supportsKey{id: id, first: first, after: after}, pages[id])
+			}
+		}
+	}
+	return nil
+}
+
+func argString(v any) string {
+	switch s := v.(type) {
+	case string:
+		return s
+	case interface{ String() string }:
+		return s.String()
+	}
+	return ""
+}
+
+func argInt(v any, def int) int {
+	switch n := v.(type) {
+	case int:
+		return n
+	case int64:
+		return int(n)
+	case float64:
+		return int(n)
+	}
+	return def
+}
+
+func argStrings(v any) []string {
+	l, _ := v.([]any)
+	out := make([]string, 0, len(l))
+	for _, x := range l {
+		out = append(out, argString(x))
+	}
+	return out
+}
