@@ -15,7 +15,7 @@ func TestReadAPIGolden(t *testing.T) {
 		"node_aclu": `{ node(id: "org:aclu") { __typename id name aliases description degree
 			... on Organization { kind country }
 			relationships(first: 50) { edges { direction other { id __typename } node { ` + relFields + ` } } pageInfo { hasNextPage } } } }`,
-		"organizations_ngo": `{ organizations(kinds: [NGO], first: 100) { totalCount edges { node { id name kind country } } pageInfo { hasNextPage } } }`,
+		"organizations_ngo":  `{ organizations(kinds: [NGO], first: 100) { totalCount edges { node { id name kind country } } pageInfo { hasNextPage } } }`,
 		"policies_by_degree": `{ policies(orderBy: DEGREE, first: 5) { totalCount edges { node { id name kind status startDate endDate degree } } } }`,
 		"statistics": `{ statistics(orderBy: START_DATE, first: 100) { edges { node { id name value unit measure qualifier country startDate endDate
 			citations { quote source { id } } relationships(types: [MEASURES], direction: OUT) { edges { other { id } } } } } } }`,

@@ -50,7 +50,8 @@ const maxEdges = 5000
 
 // neighborhoodCypher[dir]: breadth-first, level by level up to $depth (at most kg.MaxDepth),
 // each level adding only unseen nodes and never more than the node limit, so the work is
-// bounded by limit x degree even around hubs.
+// bounded by limit x degree even around hubs. Within a level the most connected nodes come
+// first (then by id), so a truncated answer is stable and keeps the hubs.
 var neighborhoodCypher = func() map[kg.Direction]string {
 	out := map[kg.Direction]string{}
 	for dir := range arrows {
@@ -64,7 +65,8 @@ CALL (seen, frontier) {
   UNWIND frontier AS f
   MATCH (f)%s(m)
   WHERE $depth >= %d AND NOT m IN seen AND %s AND %s
-  RETURN collect(DISTINCT m) AS found
+  WITH DISTINCT m ORDER BY COUNT { (m)--() } DESC, m.id
+  RETURN collect(m) AS found
 }
 WITH seen + found[..($limit - size(seen))] AS seen, found[..($limit - size(seen))] AS frontier,
      cut OR size(found) > $limit - size(seen) AS cut`, rel(dir, "r"), level, relWhere("r"), nodeTypeWhere("m"))
@@ -100,6 +102,7 @@ func (s *Store) Neighborhood(ctx context.Context, q kg.NeighborhoodQuery) (*kg.N
 // networkCypher: the given nodes and every edge among them.
 var networkCypher = `
 MATCH (n:Node) WHERE n.id IN $ids
+WITH n ORDER BY n.id
 WITH collect(n) AS ns` + inducedEdges + `
 RETURN [n IN ns | ` + nodeMap("n") + `] AS nodes, edges, size(edges) >= $maxEdges AS truncated`
 
@@ -139,7 +142,7 @@ var pathsCypher = func() map[pathsKey]string {
 				out[pathsKey{dir, hops, k}] = fmt.Sprintf(`
 MATCH (a:Node {id: $from}), (b:Node {id: $to})
 MATCH p = %s (a) (()%s(x) WHERE %s AND (x = b OR %s)){1,%d} (b)
-WITH p ORDER BY length(p) LIMIT $limit + 1
+WITH p ORDER BY length(p), reduce(k = '', r IN relationships(p) | k + r.id + ' ') LIMIT $limit + 1
 RETURN [n IN nodes(p) | `+nodeMap("n")+`] AS nodes, [r IN relationships(p) | `+relMap("r")+`] AS rels`,
 					selector, rel(dir, "r"), relWhere("r"), nodeTypeWhere("x"), hops)
 			}
@@ -179,6 +182,7 @@ var commonCypher = func() map[kg.Direction]string {
 UNWIND $ids AS sid
 MATCH (s:Node {id: sid})` + rel(dir, "r") + `(m)
 WHERE NOT m.id IN $ids AND ` + relWhere("r") + ` AND ` + nodeTypeWhere("m") + `
+WITH sid, m, r ORDER BY r.id
 WITH m, collect(DISTINCT sid) AS shared, collect(r) AS rs
 WHERE size(shared) >= $minShared
 WITH m, shared, rs ORDER BY size(shared) DESC, COUNT { (m)--() } DESC, m.id LIMIT $limit + 1
