@@ -1,13 +1,18 @@
 // Package neo4jtest gives tests a real Neo4j: the one `make test` starts (its Bolt URI in
 // POLICYGRAPH_TEST_NEO4J_URI). Without it a test skips locally, but fails when
 // POLICYGRAPH_REQUIRE_NEO4J=1 or CI is set, so CI can never pass by skipping.
-// Packages that use it share one database: `make test` runs packages one at a time (-p 1) and
-// every test starts from Reset.
+// Packages that use it share one database: the first use in a test binary takes an exclusive
+// file lock that it holds until the binary exits, so `go test ./...` (which runs packages in
+// parallel) runs the Neo4j packages one after another; every test starts from Reset.
 package neo4jtest
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
 	"sync"
 	"testing"
 	"time"
@@ -49,6 +54,9 @@ func Store(t testing.TB) *neo4jstore.Store {
 	t.Helper()
 	cfg := Config(t)
 	once.Do(func() {
+		if sharedEr = lockDatabase(cfg.URI); sharedEr != nil {
+			return
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
 		shared, sharedEr = neo4jstore.Open(ctx, cfg)
@@ -93,3 +101,20 @@ func LoadBundled(t testing.TB, s *neo4jstore.Store) {
 		}
 	}
 }
+
+// lockDatabase blocks until this process holds the lock of the database at uri. The lock is
+// released by the kernel when the process exits.
+func lockDatabase(uri string) error {
+	name := strings.NewReplacer(":", "_", "/", "_").Replace(uri)
+	f, err := os.OpenFile(filepath.Join(os.TempDir(), "policygraph-neo4jtest-"+name+".lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return fmt.Errorf("lock file: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		return fmt.Errorf("lock %s: %w", f.Name(), err)
+	}
+	lockFile = f // keep it open (and locked) for the life of the process
+	return nil
+}
+
+var lockFile *os.File
