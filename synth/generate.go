@@ -176,11 +176,14 @@ var meanEdges = map[string]float64{
 }
 
 type generator struct {
-	p        *Plan
-	r        *rand.Rand
-	pools    [nPools][]int32
-	degree   []int32
-	hubZipf  map[int]struct{ idx []int; z zipfTable }
+	p       *Plan
+	r       *rand.Rand
+	pools   [nPools][]int32
+	degree  []int32
+	hubZipf map[int]struct {
+		idx []int
+		z   zipfTable
+	}
 	relSeq   int
 	stats    Stats
 	batch    Batch
@@ -193,7 +196,10 @@ func (p *Plan) Generate(emit func(Batch) error) (Stats, error) {
 	g := &generator{p: p, r: rand.New(rand.NewPCG(p.cfg.Seed, 0x5e1f5e1f)), degree: make([]int32, p.cfg.Nodes),
 		emit: emit, batchMax: p.cfg.BatchSize,
 		stats: Stats{NodesByType: map[string]int{}, RelsByType: map[string]int{}}}
-	g.hubZipf = map[int]struct{ idx []int; z zipfTable }{}
+	g.hubZipf = map[int]struct {
+		idx []int
+		z   zipfTable
+	}{}
 	for _, c := range []int{catActor, catOrg, catCourt} {
 		var idx []int
 		for _, h := range p.hubs {
@@ -201,7 +207,10 @@ func (p *Plan) Generate(emit func(Batch) error) (Stats, error) {
 				idx = append(idx, h.index)
 			}
 		}
-		g.hubZipf[c] = struct{ idx []int; z zipfTable }{idx, newZipf(len(idx), 1.0)}
+		g.hubZipf[c] = struct {
+			idx []int
+			z   zipfTable
+		}{idx, newZipf(len(idx), 1.0)}
 	}
 	est := int(float64(p.cfg.Nodes) * 1.2)
 	for c := range g.pools {

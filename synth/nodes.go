@@ -77,7 +77,7 @@ var (
 	measures = []string{"arrests of unauthorized migrants", "asylum applications", "deportations", "troops deployed",
 		"funding committed", "people waiting at the border", "cases pending", "approval rate of claims",
 		"detentions", "returns under the program"}
-	statUnits = []string{"PEOPLE", "PEOPLE", "PERSONNEL", "CASES", "USD", "PERCENT", "OTHER"}
+	statUnits  = []string{"PEOPLE", "PEOPLE", "PERSONNEL", "CASES", "USD", "PERCENT", "OTHER"}
 	publishers = []string{"Just Security", "Reuters", "Associated Press", "El País", "The Guardian", "Human Rights Watch",
 		"Amnesty International", "Migration Policy Institute", "Animal Político", "Prensa Libre", "Congressional Research Service",
 		"UNHCR", "Le Monde", "BBC", "Al Jazeera"}
@@ -215,7 +215,7 @@ func (p *Plan) Node(i int) kg.Node {
 	case kg.TypeStatistic:
 		start, end := p.span(i, 0.7)
 		n.StartDate, n.EndDate = start, end
-		v := math.Round(math.Exp(3+p.unit(i, saltMisc2)*10)) // 20 .. 440000
+		v := math.Round(math.Exp(3 + p.unit(i, saltMisc2)*10)) // 20 .. 440000
 		n.Unit = p.pickWord(i, saltName3, statUnits)
 		if n.Unit == "PERCENT" {
 			v = math.Round(p.unit(i, saltMisc2) * 100)
