@@ -63,12 +63,18 @@ func New(cfg Config) (*Store, error) {
 			// Fail fast when Neo4j is down: a public read must not hang on retries.
 			c.SocketConnectTimeout = time.Second
 			c.ConnectionAcquisitionTimeout = 2 * time.Second
-			c.MaxTransactionRetryTime = 2 * time.Second
+			c.MaxTransactionRetryTime = time.Second
 			c.MaxConnectionPoolSize = 100
 		})
 	if err != nil {
 		return nil, fmt.Errorf("neo4j driver: %w", err)
 	}
+	// One connection attempt before any concurrent use: neo4j-go-driver v5.28 initialises its
+	// connector lazily on the first dial without a lock (a data race when the first dials are
+	// concurrent, e.g. while Neo4j is down). The result does not matter here.
+	warm, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	_ = driver.VerifyConnectivity(warm)
 	return &Store{driver: driver, db: cfg.Database, timeout: cfg.QueryTimeout}, nil
 }
 
@@ -126,6 +132,16 @@ func translate(ctx context.Context, err error) error {
 	if errors.As(err, &ie) {
 		return err
 	}
+	var limit *neo4j.TransactionExecutionLimit
+	if errors.As(err, &limit) {
+		// Retries ran out: classify by the last attempt's error (the type does not unwrap).
+		if n := len(limit.Errors); n > 0 {
+			if inner := translate(ctx, limit.Errors[n-1]); errors.Is(inner, kg.ErrTimeout) || errors.Is(inner, kg.ErrConflict) {
+				return fmt.Errorf("%w: %v", errorKind(inner), err)
+			}
+		}
+		return fmt.Errorf("%w: %v", kg.ErrUnavailable, err)
+	}
 	var nerr *neo4j.Neo4jError
 	switch {
 	case errors.Is(err, context.DeadlineExceeded) || ctx.Err() == context.DeadlineExceeded:
@@ -147,6 +163,15 @@ func translate(ctx context.Context, err error) error {
 	var ue *neo4j.UsageError
 	if errors.As(err, &ue) && strings.Contains(ue.Message, "acquir") {
 		return fmt.Errorf("%w: %v", kg.ErrUnavailable, err)
+	}
+	return err
+}
+
+func errorKind(err error) error {
+	for _, k := range []error{kg.ErrTimeout, kg.ErrConflict, kg.ErrUnavailable} {
+		if errors.Is(err, k) {
+			return k
+		}
 	}
 	return err
 }

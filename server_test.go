@@ -1,0 +1,254 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/policygraph/policygraph/internal/neo4jtest"
+)
+
+func TestConfigValidation(t *testing.T) {
+	cases := []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"NEO4J_URI": "http://127.0.0.1:7474"}, `NEO4J_URI: scheme "http" is not supported`},
+		{map[string]string{"NEO4J_URI": "bolt://"}, `NEO4J_URI: "bolt://" has no host`},
+		{map[string]string{"NEO4J_URI": "::not a uri"}, `NEO4J_URI: "::not a uri" is not a URI`},
+		{map[string]string{"LISTEN_ADDR": "8080"}, `LISTEN_ADDR: "8080" is not host:port`},
+		{map[string]string{"LISTEN_ADDR": "127.0.0.1:http-alt"}, `LISTEN_ADDR: port "http-alt"`},
+		{map[string]string{"LISTEN_ADDR": "127.0.0.1:70000"}, `LISTEN_ADDR: port "70000"`},
+		{map[string]string{"LISTEN_ADDR": "example.com:80"}, `LISTEN_ADDR: host "example.com"`},
+		{map[string]string{"NEO4J_DATABASE": "a"}, `NEO4J_DATABASE: "a" is not a valid database name`},
+		{map[string]string{"QUERY_TIMEOUT": "soon"}, `QUERY_TIMEOUT: "soon" is not a positive duration`},
+		{map[string]string{"QUERY_TIMEOUT": "-1s"}, `QUERY_TIMEOUT: "-1s" is not a positive duration`},
+		{map[string]string{"LOAD_BUNDLED_DATA": "maybe"}, `LOAD_BUNDLED_DATA: "maybe" is not true or false`},
+		{map[string]string{"LOG_LEVEL": "loud"}, `LOG_LEVEL: "loud" is not one of`},
+	}
+	for _, c := range cases {
+		err := run(context.Background(), []string{"policygraph"}, func(k string) string { return c.env[k] }, io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("env %v: got %v, want an error containing %q", c.env, err, c.want)
+		}
+	}
+	cfg, err := loadConfig(func(string) string { return "" })
+	if err != nil || cfg.ListenAddr != "127.0.0.1:8080" || cfg.Neo4jURI != "bolt://127.0.0.1:7687" || !cfg.LoadBundled {
+		t.Errorf("defaults: %+v %v", cfg, err)
+	}
+}
+
+// server is the whole program started in-process by run().
+type server struct {
+	url    string
+	cancel context.CancelFunc
+	done   chan error
+	logs   *logTail
+}
+
+// logTail keeps the JSON log lines and reports the listening address.
+type logTail struct {
+	mu    sync.Mutex
+	lines []string
+	addr  chan string
+}
+
+func newLogTail() (*logTail, io.Writer) {
+	lt := &logTail{addr: make(chan string, 1)}
+	r, w := io.Pipe()
+	go func() {
+		sc := bufio.NewScanner(r)
+		for sc.Scan() {
+			line := sc.Text()
+			lt.mu.Lock()
+			lt.lines = append(lt.lines, line)
+			lt.mu.Unlock()
+			var rec struct{ Msg, Addr string }
+			if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "listening" {
+				lt.addr <- rec.Addr
+			}
+		}
+	}()
+	return lt, w
+}
+
+func (lt *logTail) String() string {
+	lt.mu.Lock()
+	defer lt.mu.Unlock()
+	return strings.Join(lt.lines, "\n")
+}
+
+func start(t *testing.T, env map[string]string) *server {
+	t.Helper()
+	env["LISTEN_ADDR"] = "127.0.0.1:0"
+	lt, w := newLogTail()
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &server{cancel: cancel, done: make(chan error, 1), logs: lt}
+	go func() { s.done <- run(ctx, []string{"policygraph", "serve"}, func(k string) string { return env[k] }, io.Discard, w) }()
+	select {
+	case addr := <-lt.addr:
+		s.url = "http://" + addr
+	case err := <-s.done:
+		t.Fatalf("server exited at start: %v\n%s", err, lt)
+	case <-time.After(30 * time.Second):
+		t.Fatalf("server did not start listening\n%s", lt)
+	}
+	t.Cleanup(func() { s.stop(t) })
+	return s
+}
+
+func (s *server) stop(t *testing.T) {
+	if s.cancel == nil {
+		return
+	}
+	s.cancel()
+	s.cancel = nil
+	select {
+	case err := <-s.done:
+		if err != nil {
+			t.Errorf("run returned %v on shutdown", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Errorf("server did not shut down\n%s", s.logs)
+	}
+}
+
+var client = &http.Client{Timeout: 5 * time.Second}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	res, err := client.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+func postQuery(t *testing.T, url, query string) (int, map[string]any) {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query})
+	res, err := client.Post(url+"/graphql", "application/json", strings.NewReader(string(body)))
+	if err != nil {
+		t.Fatalf("POST /graphql: %v", err)
+	}
+	defer res.Body.Close()
+	var out map[string]any
+	_ = json.NewDecoder(res.Body).Decode(&out)
+	return res.StatusCode, out
+}
+
+func storeEnv(t *testing.T) map[string]string {
+	cfg := neo4jtest.Config(t)
+	return map[string]string{"NEO4J_URI": cfg.URI, "NEO4J_USER": cfg.User, "NEO4J_PASSWORD": cfg.Password, "NEO4J_DATABASE": cfg.Database}
+}
+
+// The whole server in-process against the real Neo4j: it starts on an empty graph, applies
+// the schema, loads the bundled dataset, serves GraphQL, the playground and health checks,
+// passes the browser test, and shuts down cleanly.
+func TestServerEndToEnd(t *testing.T) {
+	neo4jtest.Store(t) // empties the graph: the server must load the bundled data itself
+	s := start(t, storeEnv(t))
+
+	if code, _ := get(t, s.url+"/livez"); code != 200 {
+		t.Fatalf("/livez: %d", code)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		code, _ := get(t, s.url+"/readyz")
+		if code == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/readyz never became 200 (last %d)\n%s", code, s.logs)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	code, out := postQuery(t, s.url, `{ node(id: "org:aclu") { name } }`)
+	if code != 200 || !strings.Contains(toJSON(out), `"American Civil Liberties Union"`) {
+		t.Fatalf("query through the server: %d %s", code, toJSON(out))
+	}
+	// GET runs queries; the playground page is served by the binary.
+	if code, body := get(t, s.url+"/graphql?query=%7Bnode(id:%22org:aclu%22)%7Bid%7D%7D"); code != 200 || !strings.Contains(body, `"org:aclu"`) {
+		t.Errorf("GET query: %d %s", code, body)
+	}
+	if code, body := get(t, s.url+"/"); code != 200 || !strings.Contains(body, "policygraph") {
+		t.Errorf("playground: %d", code)
+	}
+	if !strings.Contains(s.logs.String(), `"msg":"loaded bundled dataset"`) {
+		t.Errorf("bundled dataset not loaded on an empty graph:\n%s", s.logs)
+	}
+	browserTest(t, s.url)
+	s.stop(t)
+	if _, err := client.Get(s.url + "/livez"); err == nil {
+		t.Error("server still answers after shutdown")
+	}
+}
+
+// browserTest runs tests/browser (playwright-core driving Debian's Chromium) against the
+// live server: the playground loads with no outside request and runs a real query.
+func browserTest(t *testing.T, url string) {
+	t.Helper()
+	required := os.Getenv("POLICYGRAPH_REQUIRE_NEO4J") != "" || os.Getenv("CI") != ""
+	_, nodeErr := exec.LookPath("node")
+	_, modErr := os.Stat("tests/browser/node_modules/playwright-core")
+	_, chromeErr := os.Stat("/usr/bin/chromium")
+	if err := errors.Join(nodeErr, modErr, chromeErr); err != nil {
+		if required {
+			t.Fatalf("browser test cannot run (install node, chromium, and `npm ci --prefix tests/browser`): %v", err)
+		}
+		t.Logf("skipping the browser test: %v", err)
+		return
+	}
+	cmd := exec.Command("node", "--test", "tests/browser/")
+	cmd.Env = append(os.Environ(), "POLICYGRAPH_URL="+url,
+		`POLICYGRAPH_QUERY={ search(query: "amlo", first: 1) { edges { node { id name } } } }`,
+		"POLICYGRAPH_EXPECT=person:andres-manuel-lopez-obrador")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("browser test failed: %v\n%s", err, out)
+	}
+}
+
+func toJSON(v any) string { b, _ := json.Marshal(v); return string(b) }
+
+// With Neo4j unreachable the process stays up (/livez 200), reports not-ready at once, and a
+// query fails fast with a masked SERVICE_UNAVAILABLE error instead of hanging.
+func TestNeo4jDown(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := ln.Addr().String()
+	ln.Close() // nothing listens on this port now
+	s := start(t, map[string]string{"NEO4J_URI": "bolt://" + closed})
+
+	if code, _ := get(t, s.url+"/livez"); code != 200 {
+		t.Errorf("/livez: %d", code)
+	}
+	// client has a 5 s timeout: a hang fails the request.
+	if code, _ := get(t, s.url+"/readyz"); code != 503 {
+		t.Errorf("/readyz: %d, want 503", code)
+	}
+	code, out := postQuery(t, s.url, `{ node(id: "org:aclu") { name } }`)
+	body := toJSON(out)
+	if code != 200 || !strings.Contains(body, `"SERVICE_UNAVAILABLE"`) {
+		t.Fatalf("query with Neo4j down: %d %s\n%s", code, body, s.logs)
+	}
+	for _, leak := range []string{closed, "bolt", "connect", "Neo4j", "dial"} {
+		if strings.Contains(body, leak) {
+			t.Errorf("error response leaks %q: %s", leak, body)
+		}
+	}
+}
