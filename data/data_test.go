@@ -1,0 +1,141 @@
+package data_test
+
+import (
+	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/policygraph/policygraph/data"
+	"github.com/policygraph/policygraph/internal/neo4jtest"
+	"github.com/policygraph/policygraph/kg"
+)
+
+// seedArticle is the article the bundled dataset is built from (../shared/seeds beside the
+// repository; always present in CI).
+const seedArticle = "../../shared/seeds/000_e487cc8a1b7c8fbe.txt"
+
+func bundled(t *testing.T) map[string]*kg.Validated {
+	t.Helper()
+	names, err := fs.Glob(data.Files, "*.json")
+	if err != nil || len(names) == 0 {
+		t.Fatalf("no bundled datasets: %v", err)
+	}
+	out := map[string]*kg.Validated{}
+	for _, name := range names {
+		f, err := data.Files.Open(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := kg.DecodeDataset(f)
+		f.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		v, err := d.Validate()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if len(v.External) > 0 {
+			t.Errorf("%s refers to ids it does not define: %v", name, v.External)
+		}
+		out[name] = v
+	}
+	return out
+}
+
+// Every citation's quote appears verbatim in the article it cites.
+func TestQuotesAreVerbatim(t *testing.T) {
+	raw, err := os.ReadFile(seedArticle)
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("seed article missing in CI: %v", err)
+		}
+		abs, _ := filepath.Abs(seedArticle)
+		t.Skipf("seed article not found at %s: the quote check needs ../shared/seeds beside the repository", abs)
+	}
+	article := string(raw)
+	checked := 0
+	for name, v := range bundled(t) {
+		check := func(where string, cs []kg.Citation) {
+			for i, c := range cs {
+				if c.SourceID != "source:justsecurity-virtual-wall" {
+					continue
+				}
+				checked++
+				if !strings.Contains(article, c.Quote) {
+					t.Errorf("%s: %s citation %d quote is not in the article: %q", name, where, i, c.Quote)
+				}
+			}
+		}
+		for _, n := range v.Nodes {
+			check(n.ID, n.Citations)
+		}
+		for _, r := range v.Relationships {
+			check(r.ID, r.Citations)
+		}
+	}
+	if checked < 100 {
+		t.Errorf("only %d citations checked: the dataset should cite the article throughout", checked)
+	}
+}
+
+// Every relationship and statistic is cited; dates are valid and vague dates stay vague.
+func TestEveryFactCited(t *testing.T) {
+	for name, v := range bundled(t) {
+		for _, r := range v.Relationships {
+			if len(r.Citations) == 0 {
+				t.Errorf("%s: %s has no citation", name, r.ID)
+			}
+		}
+		for _, n := range v.Nodes {
+			if n.Type == kg.TypeStatistic && len(n.Citations) == 0 {
+				t.Errorf("%s: statistic %s has no citation", name, n.ID)
+			}
+		}
+	}
+}
+
+// After import, the graph holds what the file says: node counts by type, relationship
+// counts by type, and every citation.
+func TestImportedCounts(t *testing.T) {
+	s := neo4jtest.Store(t)
+	neo4jtest.LoadBundled(t, s)
+	wantNodes, wantRels, wantCitations := map[string]int64{}, map[string]int64{}, int64(0)
+	for _, v := range bundled(t) {
+		for _, n := range v.Nodes {
+			wantNodes[n.Type]++
+			wantCitations += int64(len(n.Citations))
+		}
+		for _, r := range v.Relationships {
+			wantRels[r.Type]++
+			wantCitations += int64(len(r.Citations))
+		}
+	}
+	nodes, rels, citations, err := s.Counts(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for typ, n := range wantNodes {
+		if nodes[typ] != n {
+			t.Errorf("%s nodes: %d in the graph, %d in the file", typ, nodes[typ], n)
+		}
+	}
+	for typ, n := range wantRels {
+		if rels[typ] != n {
+			t.Errorf("%s relationships: %d in the graph, %d in the file", typ, rels[typ], n)
+		}
+	}
+	if citations != wantCitations {
+		t.Errorf("citations: %d in the graph, %d in the file", citations, wantCitations)
+	}
+	// Every type the model has is represented in the dataset.
+	for _, typ := range kg.NodeTypes {
+		if nodes[typ] == 0 {
+			t.Errorf("no %s in the bundled dataset", typ)
+		}
+	}
+	t.Logf("nodes %v; relationships %v; citations %d", nodes, rels, citations)
+}
