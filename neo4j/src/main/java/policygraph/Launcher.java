@@ -61,6 +61,9 @@ public final class Launcher {
         .setConfig(HttpConnector.enabled, false)
         .setConfig(HttpsConnector.enabled, false)
         .setConfig(GraphDatabaseSettings.auth_enabled, true)
+        // No lock-out after failed logins: a test probing a wrong password must not lock user
+        // neo4j for everyone else (Bolt listens on 127.0.0.1 only).
+        .setConfig(GraphDatabaseSettings.auth_max_failed_attempts, 0)
         .setConfig(GraphDatabaseSettings.pagecache_memory,
             ByteUnit.mebiBytes(Long.parseLong(opt.get("--pagecache-mb"))))
         .setConfig(GraphDatabaseSettings.logs_directory, home.resolve("logs"))
