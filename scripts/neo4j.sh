@@ -157,8 +157,9 @@ start() {
     if ! kill -0 "$pid" 2>/dev/null; then
       rm -f "$PIDFILE"
       show_logs
-      die "Neo4j exited during start-up: $(grep -h 'policygraph-neo4j: failed' "$DATA/launcher.log" | tail -n 1 |
-        sed 's/^policygraph-neo4j: failed: //') (logs above; data dir $DATA)"
+      local why
+      why="$(grep -h 'policygraph-neo4j: failed' "$DATA/launcher.log" | tail -n 1 | sed 's/^policygraph-neo4j: failed: //')"
+      die "Neo4j exited during start-up${why:+: $why} (logs above; data dir $DATA)"
     fi
     if [[ -f "$ready" ]] && bolt_answers "$PORT"; then break; fi
     if ((SECONDS - t0 >= timeout)); then
