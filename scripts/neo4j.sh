@@ -89,7 +89,9 @@ running_pid() {
   local pid
   pid="$(tr -dc '0-9' <"$PIDFILE")"
   [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'policygraph-neo4j.jar' || return 1
+  local cmdline
+  cmdline="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null || true)"
+  [[ "$cmdline" == *policygraph-neo4j.jar* ]] || return 1
   echo "$pid"
 }
 
@@ -158,7 +160,7 @@ start() {
       rm -f "$PIDFILE"
       show_logs
       local why
-      why="$(grep -h 'policygraph-neo4j: failed' "$DATA/launcher.log" | tail -n 1 | sed 's/^policygraph-neo4j: failed: //')"
+      why="$(grep -h 'policygraph-neo4j: failed' "$DATA/launcher.log" | tail -n 1 | sed 's/^policygraph-neo4j: failed: //' || true)"
       die "Neo4j exited during start-up${why:+: $why} (logs above; data dir $DATA)"
     fi
     if [[ -f "$ready" ]] && bolt_answers "$PORT"; then break; fi
