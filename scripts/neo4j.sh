@@ -167,6 +167,7 @@ start() {
     if ((SECONDS - t0 >= timeout)); then
       show_logs
       stop_pid "$pid"
+      rm -f "$PIDFILE"
       die "Neo4j did not answer on 127.0.0.1:$PORT within ${timeout}s (logs above; data dir $DATA)"
     fi
     sleep 0.2
