@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -194,21 +193,16 @@ func prepare(ctx context.Context, store *neo4jstore.Store, cfg Config, logger *s
 	if err != nil || n > 0 {
 		return err
 	}
-	names, err := fs.Glob(data.Files, "*.json")
+	sets, err := data.Bundled()
 	if err != nil {
 		return err
 	}
-	for _, name := range names {
-		f, err := data.Files.Open(name)
+	for _, d := range sets {
+		stats, err := store.Import(ctx, d.Validated)
 		if err != nil {
-			return err
+			return fmt.Errorf("bundled dataset %s: %w", d.Name, err)
 		}
-		stats, err := importFile(ctx, store, f)
-		f.Close()
-		if err != nil {
-			return fmt.Errorf("bundled dataset %s: %w", name, err)
-		}
-		logger.Info("loaded bundled dataset", "file", name, "nodes", stats.Nodes, "relationships", stats.Relationships)
+		logger.Info("loaded bundled dataset", "file", d.Name, "nodes", stats.Nodes, "relationships", stats.Relationships)
 	}
 	return nil
 }

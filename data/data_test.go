@@ -2,7 +2,6 @@ package data_test
 
 import (
 	"context"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,29 +18,16 @@ const seedArticle = "../../shared/seeds/000_e487cc8a1b7c8fbe.txt"
 
 func bundled(t *testing.T) map[string]*kg.Validated {
 	t.Helper()
-	names, err := fs.Glob(data.Files, "*.json")
-	if err != nil || len(names) == 0 {
-		t.Fatalf("no bundled datasets: %v", err)
+	sets, err := data.Bundled()
+	if err != nil || len(sets) == 0 {
+		t.Fatalf("bundled datasets: %d, %v", len(sets), err)
 	}
 	out := map[string]*kg.Validated{}
-	for _, name := range names {
-		f, err := data.Files.Open(name)
-		if err != nil {
-			t.Fatal(err)
+	for _, d := range sets {
+		if len(d.External) > 0 {
+			t.Errorf("%s refers to ids it does not define: %v", d.Name, d.External)
 		}
-		d, err := kg.DecodeDataset(f)
-		f.Close()
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		v, err := d.Validate()
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		if len(v.External) > 0 {
-			t.Errorf("%s refers to ids it does not define: %v", name, v.External)
-		}
-		out[name] = v
+		out[d.Name] = d.Validated
 	}
 	return out
 }

@@ -32,28 +32,21 @@ var DefaultLimits = Limits{
 
 func (l Limits) withDefaults() Limits {
 	d := DefaultLimits
-	if l.MaxBodyBytes > 0 {
-		d.MaxBodyBytes = l.MaxBodyBytes
-	}
-	if l.MaxTokens > 0 {
-		d.MaxTokens = l.MaxTokens
-	}
-	if l.MaxDepth > 0 {
-		d.MaxDepth = l.MaxDepth
-	}
-	if l.MaxAliases > 0 {
-		d.MaxAliases = l.MaxAliases
-	}
-	if l.MaxRootFields > 0 {
-		d.MaxRootFields = l.MaxRootFields
-	}
-	if l.MaxComplexity > 0 {
-		d.MaxComplexity = l.MaxComplexity
-	}
-	if l.RequestTimeout > 0 {
-		d.RequestTimeout = l.RequestTimeout
-	}
+	orDefault(&d.MaxBodyBytes, l.MaxBodyBytes)
+	orDefault(&d.MaxTokens, l.MaxTokens)
+	orDefault(&d.MaxDepth, l.MaxDepth)
+	orDefault(&d.MaxAliases, l.MaxAliases)
+	orDefault(&d.MaxRootFields, l.MaxRootFields)
+	orDefault(&d.MaxComplexity, l.MaxComplexity)
+	orDefault(&d.RequestTimeout, l.RequestTimeout)
 	return d
+}
+
+// orDefault sets *dst to v when v is positive (a zero Limits field means "the default").
+func orDefault[T int | int64 | time.Duration](dst *T, v T) {
+	if v > 0 {
+		*dst = v
+	}
 }
 
 // NewHandler builds the /graphql handler: GET (queries only) and POST JSON transports, the

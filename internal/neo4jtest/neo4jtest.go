@@ -12,13 +12,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/policygraph/policygraph/data"
-	"github.com/policygraph/policygraph/kg"
 	"github.com/policygraph/policygraph/neo4jstore"
 )
 
@@ -54,7 +53,7 @@ func Store(t testing.TB) *neo4jstore.Store {
 	t.Helper()
 	cfg := Config(t)
 	once.Do(func() {
-		if sharedEr = lockDatabase(cfg.URI); sharedEr != nil {
+		if sharedEr = Lock(cfg.URI); sharedEr != nil {
 			return
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -82,29 +81,21 @@ func Reset(t testing.TB, s *neo4jstore.Store) {
 // LoadBundled imports the bundled dataset(s) into s.
 func LoadBundled(t testing.TB, s *neo4jstore.Store) {
 	t.Helper()
-	for _, name := range []string{"virtual-wall.json"} {
-		f, err := data.Files.Open(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		d, err := kg.DecodeDataset(f)
-		f.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		v, err := d.Validate()
-		if err != nil {
-			t.Fatalf("bundled %s: %v", name, err)
-		}
-		if _, err := s.Import(context.Background(), v); err != nil {
-			t.Fatalf("import bundled %s: %v", name, err)
+	sets, err := data.Bundled()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range sets {
+		if _, err := s.Import(context.Background(), d.Validated); err != nil {
+			t.Fatalf("import bundled %s: %v", d.Name, err)
 		}
 	}
 }
 
-// lockDatabase blocks until this process holds the lock of the database at uri. The lock is
-// released by the kernel when the process exits.
-func lockDatabase(uri string) error {
+// Lock blocks until this process holds the lock of the test database at uri; the kernel
+// releases it when the process exits. Store takes it; benchmarks that share the database
+// take it too.
+func Lock(uri string) error {
 	name := strings.NewReplacer(":", "_", "/", "_").Replace(uri)
 	f, err := os.OpenFile(filepath.Join(os.TempDir(), "policygraph-neo4jtest-"+name+".lock"), os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
