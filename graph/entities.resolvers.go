@@ -48,6 +48,22 @@ func (r *sourceResolver) Supports(ctx context.Context, obj *model.Source, first 
 	return relConnection(page, nil, ""), nil
 }
 
+func (r *sourceResolver) CitedBy(ctx context.Context, obj *model.Source, first *int, after *string) (*model.NodeConnection, error) {
+	f, a := deref(first, kg.DefaultFirst), deref(after, "")
+	if err := kg.CheckFirst("first", f); err != nil {
+		return nil, err
+	}
+	page, err := loadersFrom(ctx, r.Store).citedBy.Load(ctx, supportsKey{id: obj.ID, first: f, after: a})
+	if err != nil {
+		return nil, err
+	}
+	if page == nil {
+		page = &kg.NodePage{}
+	}
+	return &model.NodeConnection{PageInfo: pageInfo(page.Cursors, page.HasNext), TotalCount: page.Total,
+		Edges: typedEdges(page, func(c string, n model.Node) *model.NodeEdge { return &model.NodeEdge{Cursor: c, Node: n} })}, nil
+}
+
 func (r *sourceResolver) Relationships(ctx context.Context, obj *model.Source, types []model.RelationshipType, direction *model.Direction, first *int, after *string) (*model.RelationshipConnection, error) {
 	return r.relationships(ctx, obj.ID, obj, types, direction, first, after)
 }

@@ -303,6 +303,7 @@ type ComplexityRoot struct {
 	Source struct {
 		Aliases       func(childComplexity int) int
 		Citations     func(childComplexity int) int
+		CitedBy       func(childComplexity int, first *int, after *string) int
 		Degree        func(childComplexity int) int
 		Description   func(childComplexity int) int
 		ID            func(childComplexity int) int
@@ -415,6 +416,7 @@ type QueryResolver interface {
 }
 type SourceResolver interface {
 	Supports(ctx context.Context, obj *model.Source, first *int, after *string) (*model.RelationshipConnection, error)
+	CitedBy(ctx context.Context, obj *model.Source, first *int, after *string) (*model.NodeConnection, error)
 	Relationships(ctx context.Context, obj *model.Source, types []model.RelationshipType, direction *model.Direction, first *int, after *string) (*model.RelationshipConnection, error)
 }
 type StatisticResolver interface {
@@ -1531,6 +1533,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Source.Citations(childComplexity), true
+	case "Source.citedBy":
+		if e.ComplexityRoot.Source.CitedBy == nil {
+			break
+		}
+
+		args, err := ec.field_Source_citedBy_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Source.CitedBy(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Source.degree":
 		if e.ComplexityRoot.Source.Degree == nil {
 			break
@@ -2204,6 +2217,13 @@ type Source implements Node {
     "Cursor of the last relationship already seen."
     after: String
   ): RelationshipConnection!
+  "Nodes whose own citations cite this source (statistics above all), by id."
+  citedBy(
+    "Page size, 1 to 100."
+    first: Int = 20
+    "Cursor of the last node already seen."
+    after: String
+  ): NodeConnection!
   "Relationships of the source node itself (rare)."
   relationships(
     "Only these relationship types (all when omitted or empty)."
@@ -3627,6 +3647,8 @@ func (ec *executionContext) childFields_Source(ctx context.Context, field graphq
 		return ec.fieldContext_Source_publishedDate(ctx, field)
 	case "supports":
 		return ec.fieldContext_Source_supports(ctx, field)
+	case "citedBy":
+		return ec.fieldContext_Source_citedBy(ctx, field)
 	case "relationships":
 		return ec.fieldContext_Source_relationships(ctx, field)
 	}
@@ -4962,6 +4984,28 @@ func (ec *executionContext) field_Query_timeline_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["after"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Source_citedBy_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
 	return args, nil
 }
 
@@ -9985,6 +10029,50 @@ func (ec *executionContext) fieldContext_Source_supports(ctx context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _Source_citedBy(ctx context.Context, field graphql.CollectedField, obj *model.Source) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Source_citedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Source().CitedBy(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NodeConnection) graphql.Marshaler {
+			return ec.marshalNNodeConnection2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐNodeConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Source_citedBy(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Source",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NodeConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Source_citedBy_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Source_relationships(ctx context.Context, field graphql.CollectedField, obj *model.Source) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13977,6 +14065,12 @@ func (ec *executionContext) _Source(ctx context.Context, sel ast.SelectionSet, o
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Source_supports(ctx, field, obj)
+				})
+		case "citedBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Source_citedBy(ctx, field, obj)
 				})
 		case "relationships":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,

@@ -33,6 +33,7 @@ type supportsKey struct {
 type loaders struct {
 	rels     *dataloadgen.Loader[relKey, *kg.RelPage]
 	supports *dataloadgen.Loader[supportsKey, *kg.RelPage]
+	citedBy  *dataloadgen.Loader[supportsKey, *kg.NodePage]
 }
 
 type loadersKey struct{}
@@ -40,6 +41,11 @@ type loadersKey struct{}
 func newLoaders(store Store) *loaders {
 	opts := []dataloadgen.Option{dataloadgen.WithWait(5 * time.Millisecond), dataloadgen.WithBatchCapacity(2000)}
 	return &loaders{
+		citedBy: dataloadgen.NewMappedLoader(func(ctx context.Context, keys []supportsKey) (map[supportsKey]*kg.NodePage, error) {
+			return bySources(keys, func(ids []string, first int, after string) (map[string]*kg.NodePage, error) {
+				return store.CitedBy(ctx, ids, first, after)
+			})
+		}, opts...),
 		rels: dataloadgen.NewMappedLoader(func(ctx context.Context, keys []relKey) (map[relKey]*kg.RelPage, error) {
 			out := map[relKey]*kg.RelPage{}
 			for q, ids := range groupBy(keys, func(k relKey) relKey { k.id = ""; return k }, func(k relKey) string { return k.id }) {
@@ -59,20 +65,27 @@ func newLoaders(store Store) *loaders {
 			return out, nil
 		}, opts...),
 		supports: dataloadgen.NewMappedLoader(func(ctx context.Context, keys []supportsKey) (map[supportsKey]*kg.RelPage, error) {
-			out := map[supportsKey]*kg.RelPage{}
-			for q, ids := range groupBy(keys, func(k supportsKey) supportsKey { k.id = ""; return k }, func(k supportsKey) string { return k.id }) {
-				pages, err := store.SupportedBy(ctx, ids, q.first, q.after)
-				if err != nil {
-					return nil, err
-				}
-				for _, id := range ids {
-					q.id = id
-					out[q] = pages[id]
-				}
-			}
-			return out, nil
+			return bySources(keys, func(ids []string, first int, after string) (map[string]*kg.RelPage, error) {
+				return store.SupportedBy(ctx, ids, first, after)
+			})
 		}, opts...),
 	}
+}
+
+// bySources serves per-source keys with one store call per distinct page argument.
+func bySources[V any](keys []supportsKey, fetch func(ids []string, first int, after string) (map[string]V, error)) (map[supportsKey]V, error) {
+	out := map[supportsKey]V{}
+	for q, ids := range groupBy(keys, func(k supportsKey) supportsKey { k.id = ""; return k }, func(k supportsKey) string { return k.id }) {
+		pages, err := fetch(ids, q.first, q.after)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range ids {
+			q.id = id
+			out[q] = pages[id]
+		}
+	}
+	return out, nil
 }
 
 // groupBy groups keys by their arguments (the key without its id).

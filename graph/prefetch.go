@@ -2,6 +2,9 @@ package graph
 
 import (
 	"context"
+	"strings"
+
+	"github.com/vikstrous/dataloadgen"
 
 	"github.com/99designs/gqlgen/graphql"
 
@@ -67,27 +70,22 @@ func (r *Resolver) prefetch(ctx context.Context, ids []string, path ...string) e
 				key.id = id
 				l.rels.Prime(key, pages[id])
 			}
-		case "supports":
+		case "supports", "citedBy":
 			first, after := argInt(args["first"], kg.DefaultFirst), argString(args["after"])
-			if kg.CheckFirst("first", first) != nil || done[relKey{types: "supports", first: first, after: after}] {
+			mark := relKey{types: f.Name, first: first, after: after}
+			sources := sourceIDs(ids)
+			if kg.CheckFirst("first", first) != nil || done[mark] || len(sources) == 0 {
 				continue
 			}
-			done[relKey{types: "supports", first: first, after: after}] = true
-			var sources []string
-			for _, id := range ids {
-				if len(id) > 7 && id[:7] == "source:" {
-					sources = append(sources, id)
-				}
+			done[mark] = true
+			var err error
+			if f.Name == "supports" {
+				err = primeSources(ctx, l.supports, sources, first, after, r.Store.SupportedBy)
+			} else {
+				err = primeSources(ctx, l.citedBy, sources, first, after, r.Store.CitedBy)
 			}
-			if len(sources) == 0 {
-				continue
-			}
-			pages, err := r.Store.SupportedBy(ctx, sources, first, after)
 			if err != nil {
 				return err
-			}
-			for _, id := range sources {
-				l.supports.Prime(supportsKey{id: id, first: first, after: after}, pages[id])
 			}
 		}
 	}
@@ -123,4 +121,27 @@ func argStrings(v any) []string {
 		out = append(out, argString(x))
 	}
 	return out
+}
+
+func sourceIDs(ids []string) []string {
+	var out []string
+	for _, id := range ids {
+		if strings.HasPrefix(id, kg.IDPrefix[kg.TypeSource]) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// primeSources fetches one page per source in one query and primes the loader with it.
+func primeSources[V any](ctx context.Context, l *dataloadgen.Loader[supportsKey, V], ids []string, first int, after string,
+	fetch func(context.Context, []string, int, string) (map[string]V, error)) error {
+	pages, err := fetch(ctx, ids, first, after)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		l.Prime(supportsKey{id: id, first: first, after: after}, pages[id])
+	}
+	return nil
 }

@@ -22,7 +22,8 @@ func TestReadAPIGolden(t *testing.T) {
 		"legal_cases": `{ legalCases { edges { node { id name status startDate
 			relationships(first: 50) { edges { direction other { id __typename } node { type role outcome } } } } } } }`,
 		"source_supports": `{ sources { edges { node { id name kind publisher publishedDate
-			supports(first: 5) { edges { node { id type from { id } to { id } citations { quote } } } pageInfo { hasNextPage } } } } } }`,
+			supports(first: 5) { edges { node { id type from { id } to { id } citations { quote } } } pageInfo { hasNextPage } }
+			citedBy(first: 100) { totalCount edges { node { id __typename } } } } } } }`,
 		"events_in_2019_06": `{ events(filter: {since: "2019-06", until: "2019-06"}) { totalCount edges { node { id name kind startDate endDate } } } }`,
 	}
 	for name, q := range cases {
@@ -206,9 +207,11 @@ func TestNestedFieldsAreBatched(t *testing.T) {
 	if n != 3 {
 		t.Errorf("two aliased relationship fields took %d round trips, want 3", n)
 	}
-	n = e.roundTrips(func() { e.data(`{ sources { edges { node { supports { edges { node { id } } } } } } }`, nil) })
-	if n != 2 {
-		t.Errorf("sources with supports took %d round trips, want 2", n)
+	n = e.roundTrips(func() {
+		e.data(`{ sources { edges { node { supports { edges { node { id } } } citedBy { edges { node { id } } } } } } }`, nil)
+	})
+	if n != 3 {
+		t.Errorf("sources with supports and citedBy took %d round trips, want 3", n)
 	}
 }
 

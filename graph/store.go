@@ -20,6 +20,8 @@ type Store interface {
 	RelationshipsOf(ctx context.Context, ids []string, q kg.RelQuery) (map[string]*kg.RelPage, error)
 	// SupportedBy returns one page of the relationships citing each source id, in one query.
 	SupportedBy(ctx context.Context, sourceIDs []string, first int, after string) (map[string]*kg.RelPage, error)
+	// CitedBy returns one page of the nodes citing each source id, in one query.
+	CitedBy(ctx context.Context, sourceIDs []string, first int, after string) (map[string]*kg.NodePage, error)
 	NetworkStore
 }
 

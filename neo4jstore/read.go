@@ -311,3 +311,48 @@ func (s *Store) CountNodes(ctx context.Context) (int64, error) {
 	}
 	return res.Records[0].Values[0].(int64), nil
 }
+
+// citedByCypher lists, for many sources at once, the nodes whose own citations cite each
+// (statistics above all), by id, with their total.
+var citedByCypher = `
+UNWIND $ids AS id
+CALL (id) {
+  MATCH (n:Node)
+  WHERE id IN n.citationSources AND ($after IS NULL OR n.id > $after)
+  WITH n ORDER BY n.id LIMIT $limit
+  RETURN collect(` + nodeMap("n") + `) AS nodes
+}
+RETURN id, nodes, COUNT { MATCH (n:Node) WHERE id IN n.citationSources } AS total`
+
+// CitedBy returns, for each source id, one page of the nodes that cite it.
+func (s *Store) CitedBy(ctx context.Context, ids []string, first int, after string) (map[string]*kg.NodePage, error) {
+	if err := kg.CheckFirst("first", first); err != nil {
+		return nil, err
+	}
+	params := map[string]any{"ids": ids, "after": nil, "limit": first + 1}
+	if after != "" {
+		c, err := kg.DecodeCursor("after", after, kg.OrderID)
+		if err != nil {
+			return nil, err
+		}
+		params["after"] = c.ID
+	}
+	res, err := s.read(ctx, citedByCypher, params)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]*kg.NodePage, len(ids))
+	for _, rec := range res.Records {
+		page := &kg.NodePage{Total: int(rec.Values[2].(int64))}
+		for i, n := range toNodes(rec.Values[1]) {
+			if i == first {
+				page.HasNext = true
+				break
+			}
+			page.Nodes = append(page.Nodes, n)
+			page.Cursors = append(page.Cursors, kg.Cursor{Order: kg.OrderID, ID: n.ID}.Encode())
+		}
+		out[rec.Values[0].(string)] = page
+	}
+	return out, nil
+}

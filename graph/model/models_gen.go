@@ -491,6 +491,8 @@ type Source struct {
 	PublishedDate *string `json:"publishedDate,omitempty"`
 	// Relationships this source supports (the facts that cite it), paged by relationship id.
 	Supports *RelationshipConnection `json:"supports"`
+	// Nodes whose own citations cite this source (statistics above all), by id.
+	CitedBy *NodeConnection `json:"citedBy"`
 	// Relationships of the source node itself (rare).
 	Relationships *RelationshipConnection `json:"relationships"`
 }
