@@ -94,7 +94,9 @@ func start(t *testing.T, env map[string]string) *server {
 	lt, w := newLogTail()
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &server{cancel: cancel, done: make(chan error, 1), logs: lt}
-	go func() { s.done <- run(ctx, []string{"policygraph", "serve"}, func(k string) string { return env[k] }, io.Discard, w) }()
+	go func() {
+		s.done <- run(ctx, []string{"policygraph", "serve"}, func(k string) string { return env[k] }, io.Discard, w)
+	}()
 	select {
 	case addr := <-lt.addr:
 		s.url = "http://" + addr
