@@ -261,3 +261,38 @@ func TestNeo4jDown(t *testing.T) {
 		}
 	}
 }
+
+// `policygraph import FILE` validates and imports a file into the configured Neo4j, and
+// refuses a malformed one whole, naming the record and field.
+func TestImportCommand(t *testing.T) {
+	s := neo4jtest.Store(t)
+	env := storeEnv(t)
+	dir := t.TempDir()
+	good := dir + "/good.json"
+	bad := dir + "/bad.json"
+	os.WriteFile(good, []byte(`{"format":"policygraph/v1","nodes":[
+		{"id":"source:x","type":"Source","name":"X","kind":"REPORT"},
+		{"id":"org:a","type":"Organization","name":"A","kind":"NGO"},
+		{"id":"policy:p","type":"Policy","name":"P","kind":"LAW"}],
+		"relationships":[{"type":"OPPOSES","from":"org:a","to":"policy:p","citations":[{"source":"source:x","quote":"A opposes P"}]}]}`), 0o644)
+	os.WriteFile(bad, []byte(`{"format":"policygraph/v1","nodes":[{"id":"org:b","type":"Organization","name":"B","kind":"NGO"}],
+		"relationships":[{"type":"OPPOSES","from":"org:b","to":"policy:p","startDate":"2019-02-30","citations":[{"source":"source:x","quote":"q"}]}]}`), 0o644)
+	var out strings.Builder
+	if err := run(context.Background(), []string{"policygraph", "import", good}, func(k string) string { return env[k] }, &out, io.Discard); err != nil {
+		t.Fatalf("import: %v", err)
+	}
+	if !strings.Contains(out.String(), "imported 3 nodes and 1 relationships") {
+		t.Errorf("import output: %q", out.String())
+	}
+	err := run(context.Background(), []string{"policygraph", "import", bad}, func(k string) string { return env[k] }, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), `relationships[0] (org:b OPPOSES policy:p): field "startDate"`) {
+		t.Errorf("malformed import: %v", err)
+	}
+	nodes, rels, _, err := s.Counts(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if nodes["Organization"] != 1 || rels["OPPOSES"] != 1 {
+		t.Errorf("after a good and a bad import: nodes %v rels %v", nodes, rels)
+	}
+}
