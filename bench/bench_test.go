@@ -10,12 +10,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -75,7 +73,8 @@ func setup(b *testing.B) *fixture {
 }
 
 func newFixture(b *testing.B, cfg neo4jstore.Config) (*fixture, error) {
-	if err := lockDatabase(cfg.URI); err != nil {
+	// The lock `make test` packages take, so none of them can Reset the database mid-benchmark.
+	if err := neo4jtest.Lock(cfg.URI); err != nil {
 		return nil, err
 	}
 	timeout, err := time.ParseDuration(cmp(os.Getenv("POLICYGRAPH_BENCH_TIMEOUT"), "2m"))
@@ -136,7 +135,7 @@ func ensureLoaded(b *testing.B, ctx context.Context, store *neo4jstore.Store, pl
 		}
 	}
 	t0 := time.Now()
-	if err := store.DeleteAll(ctx); err != nil {
+	if err := store.DeleteAllBatched(ctx, 0); err != nil {
 		return fmt.Errorf("empty the database: %w", err)
 	}
 	if err := store.Migrate(ctx); err != nil {
@@ -190,23 +189,6 @@ func rankSubset(counts map[string]int64) ([]string, int64, int64) {
 	return picked, sum, total
 }
 
-// lockDatabase takes the lock neo4jtest takes (same file), so a `go test ./...` that runs
-// packages in parallel cannot Reset the shared database under a benchmark. Released when the
-// process exits.
-func lockDatabase(uri string) error {
-	name := strings.NewReplacer(":", "_", "/", "_").Replace(uri)
-	f, err := os.OpenFile(filepath.Join(os.TempDir(), "policygraph-neo4jtest-"+name+".lock"), os.O_CREATE|os.O_RDWR, 0o600)
-	if err != nil {
-		return fmt.Errorf("lock file: %w", err)
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		return fmt.Errorf("lock %s: %w", f.Name(), err)
-	}
-	lockFile = f
-	return nil
-}
-
-var lockFile *os.File
 
 // check fails the benchmark on an error, or skips it while the store method is a stub.
 func check(b *testing.B, err error) {

@@ -125,3 +125,42 @@ func (s *Store) CountRelationships(ctx context.Context, types ...string) (map[st
 	}
 	return out, nil
 }
+
+// Bounded deletes: relationships first (so no transaction has to detach a hub's thousands of
+// relationships at once), then nodes, each batch in its own write transaction.
+const (
+	deleteRelsBatchCypher  = `MATCH ()-[r]->() WITH r LIMIT $n DELETE r RETURN count(*)`
+	deleteNodesBatchCypher = `MATCH (n) WITH n LIMIT $n DETACH DELETE n RETURN count(*)`
+)
+
+// DeleteAllBatched removes every relationship and node, batch rows per transaction, so the
+// memory of one transaction stays bounded whatever the graph's size and degree skew (DeleteAll
+// can exceed the transaction memory pool of a 1 GB heap on a large graph). The schema stays.
+// Not atomic: interrupted, it leaves part of the graph.
+func (s *Store) DeleteAllBatched(ctx context.Context, batch int) error {
+	if batch <= 0 {
+		batch = 20000
+	}
+	for _, cypher := range []string{deleteRelsBatchCypher, deleteNodesBatchCypher} {
+		for {
+			out, err := s.write(ctx, bulkTimeout, func(tx neo4j.ManagedTransaction) (any, error) {
+				res, err := tx.Run(ctx, cypher, map[string]any{"n": batch})
+				if err != nil {
+					return nil, err
+				}
+				rec, err := res.Single(ctx)
+				if err != nil {
+					return nil, err
+				}
+				return rec.Values[0], nil
+			})
+			if err != nil {
+				return err
+			}
+			if n, _ := out.(int64); n == 0 {
+				break
+			}
+		}
+	}
+	return nil
+}

@@ -58,7 +58,7 @@ func main() {
 	}
 	defer store.Close(context.Background())
 	if *reset {
-		if err := store.DeleteAll(ctx); err != nil {
+		if err := store.DeleteAllBatched(ctx, 0); err != nil {
 			log.Fatalf("reset: %v", err)
 		}
 		log.Printf("graph emptied in %s", time.Since(t0).Round(time.Millisecond))
