@@ -57,7 +57,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, cfg, storeCfg, logger)
 	case "import", "migrate":
 		if cmd == "import" && len(args) < 3 {
-			return errors.New("usage: policygraph import FILE...")
+			return errors.New("usage: policygraph import FILE [FILE ...]")
 		}
 		store, err := neo4jstore.Open(ctx, storeCfg)
 		if err != nil {

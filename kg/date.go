@@ -24,7 +24,7 @@ func DateRange(partial string) (earliest, latest string, err error) {
 			return t.Format(time.DateOnly), t.AddDate(0, 1, -1).Format(time.DateOnly), nil
 		}
 	case 10:
-		t, err = time.Parse(time.DateOnly, partial)
+		_, err = time.Parse(time.DateOnly, partial)
 		if err == nil {
 			return partial, partial, nil
 		}
