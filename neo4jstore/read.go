@@ -74,8 +74,8 @@ var listCypher = func() map[string]string {
 		}
 		m[order] = `
 CALL () {
+  WITH 1 AS one WHERE $withTotal // skip the count (and its scan) unless asked
   MATCH (n:Node)` + listFilter + `
-  AND $withTotal
   RETURN count(n) AS total
 }
 CALL () {
