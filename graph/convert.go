@@ -88,7 +88,8 @@ func toModel(n *kg.Node) model.Node {
 // every relationship in it), used for the end the store did not load again.
 func relationship(r *kg.Relationship, self model.Node) *model.Relationship {
 	m := &model.Relationship{ID: r.ID, Type: model.RelationshipType(r.Type), Role: ptr(r.Role),
-		Description: ptr(r.Description), StartDate: ptr(r.StartDate), EndDate: ptr(r.EndDate), Citations: citations(r.Citations)}
+		Description: ptr(r.Description), StartDate: ptr(r.StartDate), EndDate: ptr(r.EndDate),
+		StartDay: ptr(r.StartDay), EndDay: ptr(r.EndDay), Citations: citations(r.Citations)}
 	if r.Outcome != "" {
 		o := model.RulingOutcome(r.Outcome)
 		m.Outcome = &o

@@ -268,11 +268,13 @@ type ComplexityRoot struct {
 		Citations   func(childComplexity int) int
 		Description func(childComplexity int) int
 		EndDate     func(childComplexity int) int
+		EndDay      func(childComplexity int) int
 		From        func(childComplexity int) int
 		ID          func(childComplexity int) int
 		Outcome     func(childComplexity int) int
 		Role        func(childComplexity int) int
 		StartDate   func(childComplexity int) int
+		StartDay    func(childComplexity int) int
 		To          func(childComplexity int) int
 		Type        func(childComplexity int) int
 	}
@@ -1408,6 +1410,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Relationship.EndDate(childComplexity), true
+	case "Relationship.endDay":
+		if e.ComplexityRoot.Relationship.EndDay == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Relationship.EndDay(childComplexity), true
 	case "Relationship.from":
 		if e.ComplexityRoot.Relationship.From == nil {
 			break
@@ -1438,6 +1446,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Relationship.StartDate(childComplexity), true
+	case "Relationship.startDay":
+		if e.ComplexityRoot.Relationship.StartDay == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Relationship.StartDay(childComplexity), true
 	case "Relationship.to":
 		if e.ComplexityRoot.Relationship.To == nil {
 			break
@@ -3001,6 +3015,10 @@ type Relationship {
   startDate: PartialDate
   "When it ended; null when unknown or ongoing (such an edge counts as possibly still active)."
   endDate: PartialDate
+  "The first day ` + "`" + `startDate` + "`" + ` can mean (` + "`" + `YYYY-MM-DD` + "`" + `): a sortable start for timelines and time sliders (GEXF, Gephi)."
+  startDay: String
+  "The last day ` + "`" + `endDate` + "`" + ` can mean (` + "`" + `YYYY-MM-DD` + "`" + `); null when the end is unknown or open."
+  endDay: String
   "The sources and verbatim quotes that support it (at least one)."
   citations: [Citation!]!
 }
@@ -3571,6 +3589,10 @@ func (ec *executionContext) childFields_Relationship(ctx context.Context, field 
 		return ec.fieldContext_Relationship_startDate(ctx, field)
 	case "endDate":
 		return ec.fieldContext_Relationship_endDate(ctx, field)
+	case "startDay":
+		return ec.fieldContext_Relationship_startDay(ctx, field)
+	case "endDay":
+		return ec.fieldContext_Relationship_endDay(ctx, field)
 	case "citations":
 		return ec.fieldContext_Relationship_citations(ctx, field)
 	}
@@ -9398,6 +9420,52 @@ func (ec *executionContext) fieldContext_Relationship_endDate(_ context.Context,
 	return graphql.NewScalarFieldContext("Relationship", field, false, false, "PartialDate")
 }
 
+func (ec *executionContext) _Relationship_startDay(ctx context.Context, field graphql.CollectedField, obj *model.Relationship) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Relationship_startDay(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartDay, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Relationship_startDay(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Relationship", field, false, false, "String")
+}
+
+func (ec *executionContext) _Relationship_endDay(ctx context.Context, field graphql.CollectedField, obj *model.Relationship) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Relationship_endDay(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EndDay, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Relationship_endDay(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Relationship", field, false, false, "String")
+}
+
 func (ec *executionContext) _Relationship_citations(ctx context.Context, field graphql.CollectedField, obj *model.Relationship) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13807,6 +13875,16 @@ func (ec *executionContext) _Relationship(ctx context.Context, sel ast.Selection
 			}
 		case "endDate":
 			out.Values[i] = ec._Relationship_endDate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "startDay":
+			out.Values[i] = ec._Relationship_startDay(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "endDay":
+			out.Values[i] = ec._Relationship_endDay(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}

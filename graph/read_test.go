@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-const relFields = `id type role outcome startDate endDate from { id name } to { id name } citations { quote source { id name } }`
+const relFields = `id type role outcome startDate endDate startDay endDay from { id name } to { id name } citations { quote source { id name } }`
 
 // Golden payloads of the read API through the real handler.
 func TestReadAPIGolden(t *testing.T) {

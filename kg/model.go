@@ -103,6 +103,8 @@ type Relationship struct {
 	Description string
 	StartDate   string
 	EndDate     string
+	StartDay    string // first day StartDate can mean ("YYYY-MM-DD"), for sorting and time sliders
+	EndDay      string // last day EndDate can mean; empty when open-ended
 	Citations   []Citation
 	FromNode    *Node // filled by reads that load endpoints
 	ToNode      *Node

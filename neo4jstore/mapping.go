@@ -52,7 +52,8 @@ func toRel(v any) *kg.Relationship {
 	return &kg.Relationship{
 		ID: str(m, "id"), Type: str(m, "type"), From: str(m, "from"), To: str(m, "to"), Role: str(m, "role"),
 		Outcome: str(m, "outcome"), Description: str(m, "description"), StartDate: str(m, "startDate"),
-		EndDate: str(m, "endDate"), Citations: toCitations(m["citations"]),
+		EndDate: str(m, "endDate"), StartDay: str(m, "rangeFrom"), EndDay: str(m, "rangeTo"),
+		Citations: toCitations(m["citations"]),
 	}
 }
 

@@ -19,7 +19,7 @@ const (
 	nodeExpr = `%[1]s {.id, .type, .name, .aliases, .description, .kind, .country, .status, .startDate, .endDate,
 	.docket, .value, .unit, .measure, .qualifier, .publisher, .url,
 	degree: COUNT { (%[1]s)--() }, citations: ` + citationsExpr + `}`
-	relExpr = `%[1]s {.id, .role, .outcome, .description, .startDate, .endDate, type: type(%[1]s),
+	relExpr = `%[1]s {.id, .role, .outcome, .description, .startDate, .endDate, .rangeFrom, .rangeTo, type: type(%[1]s),
 	from: startNode(%[1]s).id, to: endNode(%[1]s).id, citations: ` + citationsExpr + `}`
 )
 

@@ -425,6 +425,10 @@ type Relationship struct {
 	StartDate *string `json:"startDate,omitempty"`
 	// When it ended; null when unknown or ongoing (such an edge counts as possibly still active).
 	EndDate *string `json:"endDate,omitempty"`
+	// The first day `startDate` can mean (`YYYY-MM-DD`): a sortable start for timelines and time sliders (GEXF, Gephi).
+	StartDay *string `json:"startDay,omitempty"`
+	// The last day `endDate` can mean (`YYYY-MM-DD`); null when the end is unknown or open.
+	EndDay *string `json:"endDay,omitempty"`
 	// The sources and verbatim quotes that support it (at least one).
 	Citations []*Citation `json:"citations"`
 }
