@@ -224,26 +224,29 @@ func (s *Store) CommonConnections(ctx context.Context, q kg.CommonQuery) (*kg.Co
 }
 
 // timelineCypher: dated relationships and dated events in one ordered, keyset-paged stream.
+// Rows are sorted and cut on their keys first; only the page is mapped (mapping every dated
+// relationship of a large graph before the sort cost seconds).
 var timelineCypher = `
 CALL () {
   MATCH (a:Node)-[r]->(b:Node)
   WHERE r.rangeFrom IS NOT NULL AND ` + relWhere("r") + `
     AND (size($ids) = 0 OR a.id IN $ids OR b.id IN $ids)
-  RETURN r.rangeFrom AS day, r.id AS key, coalesce(r.startDate, r.endDate) AS date,
-         ` + relMap("r") + ` AS rel, ` + nodeMap("a") + ` AS fromNode, ` + nodeMap("b") + ` AS toNode, null AS event
+  RETURN r.rangeFrom AS day, r.id AS key, r AS rel, null AS e
   UNION ALL
   MATCH (e:Event)
   WHERE e.rangeFrom IS NOT NULL AND size($types) = 0
     AND ($winFrom IS NULL OR coalesce(e.rangeTo, '9999-12-31') >= $winFrom)
     AND ($winTo IS NULL OR e.rangeFrom <= $winTo)
     AND (size($ids) = 0 OR e.id IN $ids OR EXISTS { (e)--(x) WHERE x.id IN $ids })
-  RETURN e.rangeFrom AS day, e.id AS key, e.startDate AS date, null AS rel, null AS fromNode, null AS toNode,
-         ` + nodeMap("e") + ` AS event
+  RETURN e.rangeFrom AS day, e.id AS key, null AS rel, e
 }
 WITH * WHERE $afterKey IS NULL OR day > $afterDay OR (day = $afterDay AND key > $afterKey)
-RETURN day, key, date, rel, fromNode, toNode, event
-ORDER BY day, key
-LIMIT $limit`
+WITH day, key, rel, e ORDER BY day, key LIMIT $limit
+WITH day, key, rel, e, startNode(rel) AS a, endNode(rel) AS b
+RETURN day, key, coalesce(rel.startDate, rel.endDate, e.startDate) AS date,
+       ` + relMap("rel") + ` AS rel, ` + nodeMap("a") + ` AS fromNode, ` + nodeMap("b") + ` AS toNode,
+       ` + nodeMap("e") + ` AS event
+ORDER BY day, key`
 
 // Timeline returns dated relationships and events (rulings included) in date order. With
 // relationship types given, only relationships of those types are listed (no events).

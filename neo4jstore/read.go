@@ -136,9 +136,9 @@ var searchCypher = `
 CALL db.index.fulltext.queryNodes('node_text', $q) YIELD node AS n, score
 WHERE (size($types) = 0 OR n.type IN $types)
   AND ($afterId IS NULL OR score < $afterScore OR (score = $afterScore AND n.id > $afterId))
+WITH n, score ORDER BY score DESC, n.id ASC LIMIT $limit
 RETURN ` + nodeMap("n") + ` AS node, score
-ORDER BY score DESC, n.id ASC
-LIMIT $limit`
+ORDER BY score DESC, node.id ASC`
 
 // Search finds nodes whose name, aliases or description match the words of q.Text.
 func (s *Store) Search(ctx context.Context, q kg.SearchQuery) (*kg.NodePage, error) {
