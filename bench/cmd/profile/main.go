@@ -35,6 +35,7 @@ func main() {
 	paramsArg := flag.String("params", "{}", "parameters as JSON, or @file")
 	explain := flag.Bool("explain", false, "EXPLAIN only (plan without running)")
 	write := flag.Bool("write", false, "the statement writes (route to the writer)")
+	show := flag.Int("show", 3, "print this many records of the first run")
 	runs := flag.Int("runs", 5, "timed plain runs after one warm-up")
 	flag.Parse()
 	log.SetFlags(0)
@@ -94,6 +95,9 @@ func main() {
 			if i == 0 {
 				fmt.Printf("first run (plans): %s, %d records\n", time.Since(t0).Round(time.Microsecond), records)
 				fmt.Printf("server: available after %s, consumed after %s\n", res.Summary.ResultAvailableAfter(), res.Summary.ResultConsumedAfter())
+				for _, r := range res.Records[:min(*show, len(res.Records))] {
+					fmt.Printf("  %v\n", r.AsMap())
+				}
 			}
 		}
 		sort.Slice(times, func(a, b int) bool { return times[a] < times[b] })
