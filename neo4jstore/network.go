@@ -72,7 +72,7 @@ WITH seen + found[..($limit - size(seen))] AS seen, found[..($limit - size(seen)
      cut OR size(found) > $limit - size(seen) AS cut`, rel(dir, "r"), level, relWhere("r"), nodeTypeWhere("m"))
 		}
 		b.WriteString(`
-// Re-collected on purpose: the induced-edges subquery over the list built by ` + ` above
+// Re-collected on purpose: the induced-edges subquery over the list built by list concatenation above
 // used ~700 MB of transaction memory around hubs (a planner quirk); over a collected
 // list it takes a few MB.
 UNWIND seen AS x
