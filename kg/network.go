@@ -74,22 +74,35 @@ type EdgeFilter struct {
 
 // Validate checks the filter and fills defaults.
 func (f *EdgeFilter) Validate() error {
-	for _, t := range f.Types {
-		if !IsRelType(t) {
-			return Invalid("types", "%q is not a relationship type", t)
-		}
+	if err := checkRelTypes(f.Types); err != nil {
+		return err
 	}
 	for _, t := range f.NodeTypes {
 		if !IsNodeType(t) {
 			return Invalid("nodeTypes", "%q is not a node type", t)
 		}
 	}
-	switch f.Direction {
+	return checkDirection(&f.Direction)
+}
+
+// checkRelTypes checks a `types` argument against the allow-list.
+func checkRelTypes(types []string) error {
+	for _, t := range types {
+		if !IsRelType(t) {
+			return Invalid("types", "%q is not a relationship type", t)
+		}
+	}
+	return nil
+}
+
+// checkDirection checks a `direction` argument; empty means BOTH.
+func checkDirection(d *Direction) error {
+	switch *d {
 	case "":
-		f.Direction = Both
+		*d = Both
 	case Outgoing, Incoming, Both:
 	default:
-		return Invalid("direction", "%q is not a direction", f.Direction)
+		return Invalid("direction", "%q is not a direction", *d)
 	}
 	return nil
 }
@@ -260,10 +273,8 @@ func (q *TimelineQuery) Validate() error {
 			return err
 		}
 	}
-	for _, t := range q.Types {
-		if !IsRelType(t) {
-			return Invalid("types", "%q is not a relationship type", t)
-		}
+	if err := checkRelTypes(q.Types); err != nil {
+		return err
 	}
 	return CheckFirst("first", q.First)
 }

@@ -142,17 +142,11 @@ type RelQuery struct {
 
 // Validate checks the relationship arguments.
 func (q *RelQuery) Validate() error {
-	for _, t := range q.Types {
-		if !IsRelType(t) {
-			return Invalid("types", "%q is not a relationship type", t)
-		}
+	if err := checkRelTypes(q.Types); err != nil {
+		return err
 	}
-	switch q.Direction {
-	case "":
-		q.Direction = Both
-	case Outgoing, Incoming, Both:
-	default:
-		return Invalid("direction", "%q is not a direction", q.Direction)
+	if err := checkDirection(&q.Direction); err != nil {
+		return err
 	}
 	if q.After != "" {
 		if _, err := DecodeCursor("after", q.After, "REL"); err != nil {
