@@ -229,23 +229,6 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// deleteAllCypher empties the graph in batches (used by tests and by reset tooling).
-const deleteAllCypher = `
-MATCH (n)
-CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS`
-
-// DeleteAll removes every node and relationship; the schema stays.
-func (s *Store) DeleteAll(ctx context.Context) error {
-	s.queries.Add(1)
-	session := s.driver.NewSession(ctx, neo4j.SessionConfig{DatabaseName: s.db, AccessMode: neo4j.AccessModeWrite})
-	defer session.Close(context.Background())
-	res, err := session.Run(ctx, deleteAllCypher, nil) // CALL IN TRANSACTIONS needs an implicit transaction
-	if err == nil {
-		_, err = res.Consume(ctx)
-	}
-	return translate(ctx, err)
-}
-
 // Counts returns the number of nodes per type, of relationships per type, and of citations
 // (on nodes and relationships).
 func (s *Store) Counts(ctx context.Context) (nodes, rels map[string]int64, citations int64, err error) {

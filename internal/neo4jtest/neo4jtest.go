@@ -73,7 +73,7 @@ func Store(t testing.TB) *neo4jstore.Store {
 // Reset deletes every node and relationship (the schema stays).
 func Reset(t testing.TB, s *neo4jstore.Store) {
 	t.Helper()
-	if err := s.DeleteAll(context.Background()); err != nil {
+	if err := s.DeleteAllBatched(context.Background(), 0); err != nil {
 		t.Fatalf("reset test graph: %v", err)
 	}
 }
