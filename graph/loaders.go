@@ -41,61 +41,59 @@ type loadersKey struct{}
 func newLoaders(store Store) *loaders {
 	opts := []dataloadgen.Option{dataloadgen.WithWait(5 * time.Millisecond), dataloadgen.WithBatchCapacity(2000)}
 	return &loaders{
-		citedBy: dataloadgen.NewMappedLoader(func(ctx context.Context, keys []supportsKey) (map[supportsKey]*kg.NodePage, error) {
-			return bySources(keys, func(ids []string, first int, after string) (map[string]*kg.NodePage, error) {
-				return store.CitedBy(ctx, ids, first, after)
-			})
-		}, opts...),
 		rels: dataloadgen.NewMappedLoader(func(ctx context.Context, keys []relKey) (map[relKey]*kg.RelPage, error) {
-			out := map[relKey]*kg.RelPage{}
-			for q, ids := range groupBy(keys, func(k relKey) relKey { k.id = ""; return k }, func(k relKey) string { return k.id }) {
+			return batched(keys, func(q relKey, ids []string) (map[string]*kg.RelPage, error) {
 				var types []string
 				if q.types != "" {
 					types = strings.Split(q.types, ",")
 				}
-				pages, err := store.RelationshipsOf(ctx, ids, kg.RelQuery{Types: types, Direction: q.dir, First: q.first, After: q.after})
-				if err != nil {
-					return nil, err
-				}
-				for _, id := range ids {
-					q.id = id
-					out[q] = pages[id]
-				}
-			}
-			return out, nil
+				return store.RelationshipsOf(ctx, ids, kg.RelQuery{Types: types, Direction: q.dir, First: q.first, After: q.after})
+			})
 		}, opts...),
 		supports: dataloadgen.NewMappedLoader(func(ctx context.Context, keys []supportsKey) (map[supportsKey]*kg.RelPage, error) {
-			return bySources(keys, func(ids []string, first int, after string) (map[string]*kg.RelPage, error) {
-				return store.SupportedBy(ctx, ids, first, after)
+			return batched(keys, func(q supportsKey, ids []string) (map[string]*kg.RelPage, error) {
+				return store.SupportedBy(ctx, ids, q.first, q.after)
+			})
+		}, opts...),
+		citedBy: dataloadgen.NewMappedLoader(func(ctx context.Context, keys []supportsKey) (map[supportsKey]*kg.NodePage, error) {
+			return batched(keys, func(q supportsKey, ids []string) (map[string]*kg.NodePage, error) {
+				return store.CitedBy(ctx, ids, q.first, q.after)
 			})
 		}, opts...),
 	}
 }
 
-// bySources serves per-source keys with one store call per distinct page argument.
-func bySources[V any](keys []supportsKey, fetch func(ids []string, first int, after string) (map[string]V, error)) (map[supportsKey]V, error) {
-	out := map[supportsKey]V{}
-	for q, ids := range groupBy(keys, func(k supportsKey) supportsKey { k.id = ""; return k }, func(k supportsKey) string { return k.id }) {
-		pages, err := fetch(ids, q.first, q.after)
+// loaderKey is a node id plus the arguments of the nested field.
+type loaderKey[K any] interface {
+	comparable
+	nodeID() string
+	withID(id string) K
+}
+
+func (k relKey) nodeID() string                    { return k.id }
+func (k relKey) withID(id string) relKey           { k.id = id; return k }
+func (k supportsKey) nodeID() string               { return k.id }
+func (k supportsKey) withID(id string) supportsKey { k.id = id; return k }
+
+// batched serves the keys with one store call per distinct argument set (the key without
+// its id), mapping each node's page back to its key.
+func batched[K loaderKey[K], V any](keys []K, fetch func(args K, ids []string) (map[string]V, error)) (map[K]V, error) {
+	groups := map[K][]string{}
+	for _, k := range keys {
+		args := k.withID("")
+		groups[args] = append(groups[args], k.nodeID())
+	}
+	out := make(map[K]V, len(keys))
+	for args, ids := range groups {
+		pages, err := fetch(args, ids)
 		if err != nil {
 			return nil, err
 		}
 		for _, id := range ids {
-			q.id = id
-			out[q] = pages[id]
+			out[args.withID(id)] = pages[id]
 		}
 	}
 	return out, nil
-}
-
-// groupBy groups keys by their arguments (the key without its id).
-func groupBy[K comparable](keys []K, args func(K) K, id func(K) string) map[K][]string {
-	g := map[K][]string{}
-	for _, k := range keys {
-		a := args(k)
-		g[a] = append(g[a], id(k))
-	}
-	return g
 }
 
 // withLoaders gives every request its own loaders (no cache shared across requests).
