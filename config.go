@@ -18,6 +18,7 @@ type Config struct {
 	Neo4jDatabase string
 	ListenAddr    string
 	QueryTimeout  time.Duration
+	ExportTimeout time.Duration
 	LoadBundled   bool
 	LogLevel      slog.Level
 }
@@ -30,6 +31,7 @@ var configVars = []struct{ name, def string }{
 	{"NEO4J_DATABASE", "neo4j"},
 	{"LISTEN_ADDR", "127.0.0.1:8080"},
 	{"QUERY_TIMEOUT", "10s"},
+	{"EXPORT_TIMEOUT", "60s"},
 	{"LOAD_BUNDLED_DATA", "true"},
 	{"LOG_LEVEL", "info"},
 }
@@ -71,6 +73,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	}
 	if cfg.QueryTimeout, err = time.ParseDuration(v["QUERY_TIMEOUT"]); err != nil || cfg.QueryTimeout <= 0 {
 		return cfg, fmt.Errorf("QUERY_TIMEOUT: %q is not a positive duration (want e.g. 10s or 500ms)", v["QUERY_TIMEOUT"])
+	}
+	if cfg.ExportTimeout, err = time.ParseDuration(v["EXPORT_TIMEOUT"]); err != nil || cfg.ExportTimeout <= 0 {
+		return cfg, fmt.Errorf("EXPORT_TIMEOUT: %q is not a positive duration (want e.g. 60s or 5m)", v["EXPORT_TIMEOUT"])
 	}
 	if cfg.LoadBundled, err = strconv.ParseBool(v["LOAD_BUNDLED_DATA"]); err != nil {
 		return cfg, fmt.Errorf("LOAD_BUNDLED_DATA: %q is not true or false", v["LOAD_BUNDLED_DATA"])

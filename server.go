@@ -1,15 +1,14 @@
 // Command policygraph serves the policygraph knowledge graph over GraphQL, and imports
 // datasets into it. It is the only place that wires the packages together:
 //
-//	policygraph [serve]        serve /graphql, the playground, /livez and /readyz
+//	policygraph [serve]        serve /graphql, /export, the explorer, the playground, /livez and /readyz
+//	policygraph export --format F [--id ID ...] [--depth N] ...   write an export to stdout or --out
 //	policygraph import FILE... validate and import policygraph/v1 files (all or nothing)
 //	policygraph migrate        apply the schema (constraints, indexes) and exit
 package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -24,9 +23,9 @@ import (
 
 	"github.com/policygraph/policygraph/data"
 	"github.com/policygraph/policygraph/graph"
+	"github.com/policygraph/policygraph/httpapi"
 	"github.com/policygraph/policygraph/kg"
 	"github.com/policygraph/policygraph/neo4jstore"
-	"github.com/policygraph/policygraph/web"
 )
 
 func main() {
@@ -55,6 +54,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	switch cmd {
 	case "serve":
 		return serve(ctx, cfg, storeCfg, logger)
+	case "export":
+		return exportCommand(ctx, storeCfg, args[2:], stdout, stderr)
 	case "import", "migrate":
 		if cmd == "import" && len(args) < 3 {
 			return errors.New("usage: policygraph import FILE [FILE ...]")
@@ -81,7 +82,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		return nil
 	default:
-		return fmt.Errorf("unknown command %q (want serve, import or migrate)", cmd)
+		return fmt.Errorf("unknown command %q (want serve, export, import or migrate)", cmd)
 	}
 }
 
@@ -129,30 +130,19 @@ func serve(ctx context.Context, cfg Config, storeCfg neo4jstore.Config, logger *
 		}
 	}()
 
-	mux := http.NewServeMux()
-	mux.Handle("/graphql", graph.NewHandler(store, logger, graph.Limits{RequestTimeout: cfg.QueryTimeout + 5*time.Second}))
-	mux.HandleFunc("/livez", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
-	mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
-		rctx, cancel := context.WithTimeout(r.Context(), 800*time.Millisecond)
-		defer cancel()
-		if !prepared.Load() {
-			http.Error(w, "not ready: database is being prepared", http.StatusServiceUnavailable)
-			return
-		}
-		if err := store.Ready(rctx); err != nil {
-			http.Error(w, "not ready: database unavailable", http.StatusServiceUnavailable)
-			return
-		}
-		fmt.Fprintln(w, "ready")
+	handler := httpapi.New(httpapi.Config{
+		Store: store, Logger: logger,
+		Limits:        graph.Limits{RequestTimeout: cfg.QueryTimeout + 5*time.Second},
+		ExportTimeout: cfg.ExportTimeout,
+		Prepared:      prepared.Load,
 	})
-	mux.Handle("/", web.Playground())
 
 	ln, err := net.Listen("tcp", cfg.ListenAddr)
 	if err != nil {
 		return fmt.Errorf("LISTEN_ADDR: %w", err)
 	}
 	srv := &http.Server{
-		Handler:           logRequests(logger, mux),
+		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      cfg.QueryTimeout + 30*time.Second,
@@ -205,39 +195,4 @@ func prepare(ctx context.Context, store *neo4jstore.Store, cfg Config, logger *s
 		logger.Info("loaded bundled dataset", "file", d.Name, "nodes", stats.Nodes, "relationships", stats.Relationships)
 	}
 	return nil
-}
-
-// logRequests writes one structured line per request: id, method, path, status, duration.
-// Query text and variables are never logged.
-func logRequests(logger *slog.Logger, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		id := r.Header.Get("X-Request-Id")
-		if id == "" || len(id) > 64 {
-			var b [8]byte
-			_, _ = rand.Read(b[:])
-			id = hex.EncodeToString(b[:])
-		}
-		w.Header().Set("X-Request-Id", id)
-		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(rec, r)
-		logger.Info("request", "id", id, "method", r.Method, "path", r.URL.Path, "status", rec.status,
-			"duration_ms", float64(time.Since(start).Microseconds())/1000)
-	})
-}
-
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (s *statusRecorder) WriteHeader(code int) {
-	s.status = code
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *statusRecorder) Flush() {
-	if f, ok := s.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
 }

@@ -33,6 +33,7 @@ func TestConfigValidation(t *testing.T) {
 		{map[string]string{"NEO4J_DATABASE": "a"}, `NEO4J_DATABASE: "a" is not a valid database name`},
 		{map[string]string{"QUERY_TIMEOUT": "soon"}, `QUERY_TIMEOUT: "soon" is not a positive duration`},
 		{map[string]string{"QUERY_TIMEOUT": "-1s"}, `QUERY_TIMEOUT: "-1s" is not a positive duration`},
+		{map[string]string{"EXPORT_TIMEOUT": "0s"}, `EXPORT_TIMEOUT: "0s" is not a positive duration`},
 		{map[string]string{"LOAD_BUNDLED_DATA": "maybe"}, `LOAD_BUNDLED_DATA: "maybe" is not true or false`},
 		{map[string]string{"LOG_LEVEL": "loud"}, `LOG_LEVEL: "loud" is not one of`},
 	}

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/policygraph/policygraph/graph"
+	"github.com/policygraph/policygraph/httpapi"
 	"github.com/policygraph/policygraph/internal/neo4jtest"
 	"github.com/policygraph/policygraph/kg"
 	"github.com/policygraph/policygraph/neo4jstore"
@@ -105,7 +106,7 @@ func newFixture(b *testing.B, cfg neo4jstore.Config) (*fixture, error) {
 		return nil, err
 	}
 	f.rankTypes, f.rankEdges, f.relTotal = rankSubset(counts)
-	f.handler = graph.NewHandler(store, slog.New(slog.NewTextHandler(io.Discard, nil)), graph.Limits{RequestTimeout: timeout})
+	f.handler = httpapi.GraphQL(store, slog.New(slog.NewTextHandler(io.Discard, nil)), graph.Limits{RequestTimeout: timeout})
 	logf("graph: %d nodes, %d relationships; PageRank subgraph: %d edges of %v", plan.Len(), f.relTotal, f.rankEdges, f.rankTypes)
 	return f, nil
 }

@@ -46,32 +46,38 @@ func errorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		if gerr.Extensions == nil {
 			gerr.Extensions = map[string]any{}
 		}
-		var ie *kg.InvalidError
-		if errors.As(err, &ie) {
-			gerr.Message = ie.Error()
-			gerr.Extensions["code"] = CodeBadUserInput
-			return gerr
+		code, msg, masked := Describe(err)
+		gerr.Message, gerr.Extensions["code"] = msg, code
+		switch {
+		case code == CodeInternal:
+			logger.ErrorContext(ctx, "internal error", "path", gerr.Path.String(), "err", err)
+		case masked:
+			logger.WarnContext(ctx, "query failed", "code", code, "path", gerr.Path.String(), "err", err)
 		}
-		for _, c := range codes {
-			if errors.Is(err, c.err) {
-				gerr.Extensions["code"] = c.code
-				if c.message != "" {
-					gerr.Message = c.message
-					logger.WarnContext(ctx, "query failed", "code", c.code, "path", gerr.Path.String(), "err", err)
-				} else {
-					gerr.Message = err.Error()
-				}
-				return gerr
-			}
-		}
-		if errors.Is(err, context.Canceled) {
-			gerr.Message, gerr.Extensions["code"] = "request canceled", CodeTimeout
-			return gerr
-		}
-		logger.ErrorContext(ctx, "internal error", "path", gerr.Path.String(), "err", err)
-		gerr.Message, gerr.Extensions["code"] = "internal error", CodeInternal
 		return gerr
 	}
+}
+
+// Describe maps an error to its code and the message a client may see: the one table used by
+// GraphQL answers and by every other route. masked says the message replaces the error's
+// own text (which the caller should log, never show).
+func Describe(err error) (code, message string, masked bool) {
+	var ie *kg.InvalidError
+	if errors.As(err, &ie) {
+		return CodeBadUserInput, ie.Error(), false
+	}
+	for _, c := range codes {
+		if errors.Is(err, c.err) {
+			if c.message != "" {
+				return c.code, c.message, true
+			}
+			return c.code, err.Error(), false
+		}
+	}
+	if errors.Is(err, context.Canceled) {
+		return CodeTimeout, "request canceled", true
+	}
+	return CodeInternal, "internal error", true
 }
 
 // recoverFunc turns a resolver panic into a masked internal error, logged once.

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/policygraph/policygraph/graph"
+	"github.com/policygraph/policygraph/httpapi"
 	"github.com/policygraph/policygraph/internal/neo4jtest"
 	"github.com/policygraph/policygraph/neo4jstore"
 )
@@ -41,7 +42,7 @@ func setup(t *testing.T) *env {
 	neo4jtest.LoadBundled(t, s)
 	logs := &bytes.Buffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, nil))
-	loaded = &env{t: t, store: s, srv: httptest.NewServer(graph.NewHandler(s, logger, graph.Limits{})), logs: logs}
+	loaded = &env{t: t, store: s, srv: httptest.NewServer(httpapi.GraphQL(s, logger, graph.Limits{})), logs: logs}
 	return loaded
 }
 

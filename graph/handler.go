@@ -1,7 +1,6 @@
 package graph
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -30,7 +29,8 @@ var DefaultLimits = Limits{
 	MaxComplexity: 20000, RequestTimeout: 15 * time.Second,
 }
 
-func (l Limits) withDefaults() Limits {
+// WithDefaults returns l with every zero field set to its default.
+func (l Limits) WithDefaults() Limits {
 	d := DefaultLimits
 	orDefault(&d.MaxBodyBytes, l.MaxBodyBytes)
 	orDefault(&d.MaxTokens, l.MaxTokens)
@@ -49,11 +49,12 @@ func orDefault[T int | int64 | time.Duration](dst *T, v T) {
 	}
 }
 
-// NewHandler builds the /graphql handler: GET (queries only) and POST JSON transports, the
-// limits, the error presenter, per-request batch loaders, and CORS for browser apps.
+// NewHandler builds the GraphQL executor: GET (queries only) and POST JSON transports, the
+// limits, the error presenter and per-request batch loaders. The HTTP concerns around it (body
+// limit, deadline, CORS) are httpapi's.
 // Introspection stays on: this is a public knowledge graph whose schema is its manual.
 func NewHandler(store Store, logger *slog.Logger, limits Limits) http.Handler {
-	l := limits.withDefaults()
+	l := limits.WithDefaults()
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{Store: store}, Complexity: complexity()}))
 	srv.AddTransport(transport.Options{AllowedMethods: []string{"GET", "POST", "OPTIONS"}})
 	srv.AddTransport(transport.GET{})
@@ -67,60 +68,5 @@ func NewHandler(store Store, logger *slog.Logger, limits Limits) http.Handler {
 	srv.SetErrorPresenter(errorPresenter(logger))
 	srv.SetRecoverFunc(recoverFunc(logger))
 
-	var h http.Handler = withLoaders(store, srv)
-	h = bounded(l, h)
-	return cors(h)
-}
-
-// bounded caps the body (413 when over) and gives the request a deadline.
-func bounded(l Limits, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > l.MaxBodyBytes {
-			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
-			return
-		}
-		if r.Method == http.MethodPost {
-			ct := r.Header.Get("Content-Type")
-			if ct != "" && !isJSON(ct) {
-				w.Header().Set("Accept", "application/json")
-				http.Error(w, "Content-Type must be application/json", http.StatusUnsupportedMediaType)
-				return
-			}
-		}
-		r.Body = http.MaxBytesReader(w, r.Body, l.MaxBodyBytes)
-		ctx, cancel := context.WithTimeout(r.Context(), l.RequestTimeout)
-		defer cancel()
-		next.ServeHTTP(w, r.WithContext(ctx))
-	})
-}
-
-func isJSON(ct string) bool {
-	for i := 0; i < len(ct); i++ {
-		if ct[i] == ';' {
-			ct = ct[:i]
-			break
-		}
-	}
-	return ct == "application/json" || ct == "application/graphql-response+json"
-}
-
-// cors lets browser apps on any origin read the public API (no credentials are involved).
-func cors(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("Access-Control-Allow-Origin", "*")
-		h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
-		h.Set("Access-Control-Allow-Headers", "Content-Type, Accept")
-		h.Set("Access-Control-Max-Age", "86400")
-		if r.Method == http.MethodOptions {
-			w.WriteHeader(http.StatusNoContent)
-			return
-		}
-		if r.Method != http.MethodGet && r.Method != http.MethodPost {
-			h.Set("Allow", "GET, POST, OPTIONS")
-			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
+	return withLoaders(store, srv)
 }

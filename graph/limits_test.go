@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/policygraph/policygraph/graph"
+	"github.com/policygraph/policygraph/httpapi"
 	"github.com/policygraph/policygraph/kg"
 )
 
@@ -36,7 +37,7 @@ func (f *failingStore) ListNodes(context.Context, kg.NodeQuery) (*kg.NodePage, e
 func newFake(err error) (*failingStore, *httptest.Server, *bytes.Buffer) {
 	fs := &failingStore{err: err}
 	logs := &bytes.Buffer{}
-	srv := httptest.NewServer(graph.NewHandler(fs, slog.New(slog.NewJSONHandler(logs, nil)), graph.Limits{}))
+	srv := httptest.NewServer(httpapi.GraphQL(fs, slog.New(slog.NewJSONHandler(logs, nil)), graph.Limits{}))
 	return fs, srv, logs
 }
 

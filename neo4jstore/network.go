@@ -48,7 +48,8 @@ CALL (ns) {
 // maxEdges caps the edges of one network payload.
 const maxEdges = 5000
 
-// neighborhoodCypher[dir]: breadth-first, level by level up to $depth (at most kg.MaxDepth),
+// neighborhoodCypher[dir]: from the centres $ids (one for the GraphQL query, several for an
+// export; at most $limit of them), breadth-first, level by level up to $depth (at most kg.MaxDepth),
 // each level adding only unseen nodes and never more than the node limit, so the work is
 // bounded by limit x degree even around hubs. Within a level the most connected nodes come
 // first (then by id), so a truncated answer is stable and keeps the hubs.
@@ -57,8 +58,9 @@ var neighborhoodCypher = func() map[kg.Direction]string {
 	for dir := range arrows {
 		var b strings.Builder
 		b.WriteString(`
-MATCH (c:Node {id: $id})
-WITH [c] AS seen, [c] AS frontier, false AS cut`)
+MATCH (c:Node) WHERE c.id IN $ids
+WITH c ORDER BY c.id
+WITH collect(c) AS seen, collect(c) AS frontier, false AS cut`)
 		for level := 1; level <= kg.MaxDepth; level++ {
 			fmt.Fprintf(&b, `
 CALL (seen, frontier) {
@@ -91,16 +93,17 @@ func (s *Store) Neighborhood(ctx context.Context, q kg.NeighborhoodQuery) (*kg.N
 		return nil, err
 	}
 	p := filterParams(q.Filter)
-	p["id"], p["depth"], p["limit"], p["maxEdges"] = q.ID, q.Depth, q.Limit, maxEdges
+	p["ids"], p["depth"], p["limit"], p["maxEdges"] = []string{q.ID}, q.Depth, q.Limit, maxEdges
 	res, err := s.read(ctx, neighborhoodCypher[q.Filter.Direction], p)
 	if err != nil {
 		return nil, err
 	}
-	if len(res.Records) == 0 {
+	v := res.Records[0].Values // aggregated: always one row
+	nw := &kg.Network{Nodes: toNodes(v[0]), Edges: toRels(v[1]), Truncated: v[2].(bool)}
+	if len(nw.Nodes) == 0 {
 		return nil, fmt.Errorf("node %q: %w", q.ID, kg.ErrNotFound)
 	}
-	v := res.Records[0].Values
-	return &kg.Network{Nodes: toNodes(v[0]), Edges: toRels(v[1]), Truncated: v[2].(bool)}, nil
+	return nw, nil
 }
 
 // networkCypher: the given nodes and every edge among them.

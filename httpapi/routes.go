@@ -1,0 +1,77 @@
+// Package httpapi is policygraph's HTTP surface: every route in this one file, and the
+// middleware around them (request log, CORS, body limit and deadlines). server.go only wires
+// it. It imports graph (the GraphQL executor), export (the encoders), web (embedded pages)
+// and kg; never the Neo4j driver.
+package httpapi
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/policygraph/policygraph/export"
+	"github.com/policygraph/policygraph/graph"
+	"github.com/policygraph/policygraph/web"
+)
+
+// Store is what the routes read: the GraphQL store, exports and readiness.
+type Store interface {
+	graph.Store
+	export.Source
+	// Ready reports whether the database answers within ctx's deadline (kg.ErrUnavailable).
+	Ready(ctx context.Context) error
+}
+
+// Config wires the routes.
+type Config struct {
+	Store  Store
+	Logger *slog.Logger
+	Limits graph.Limits // GraphQL limits; MaxBodyBytes and RequestTimeout also bound /graphql
+	// ExportTimeout bounds one /export request (the whole graph streams until then).
+	ExportTimeout time.Duration
+	// Prepared reports whether the database has been prepared (schema, bundled data);
+	// until then /readyz answers 503. Nil means always prepared.
+	Prepared func() bool
+}
+
+// New returns the server's handler: every route, wrapped in the request log.
+//
+//	/graphql              GraphQL over GET (queries) and POST JSON; CORS for any origin
+//	/export/{format}      the selection as a file: gexf, graphml, cytoscape.json, graphology.json, nodes.csv, edges.csv
+//	/explore, /explore/   the network explorer page and its assets
+//	/livez                the process is up
+//	/readyz               the database is prepared and answers (503 otherwise, within a second)
+//	/                     the GraphQL playground (and its assets under /playground/)
+func New(c Config) http.Handler {
+	l := c.Limits.WithDefaults()
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", GraphQL(c.Store, c.Logger, l))
+	mux.Handle("/export/{format}", cors(exportHandler(c.Store, c.Logger, c.ExportTimeout)))
+	mux.Handle("/explore", web.Explorer())
+	mux.Handle("/explore/", web.Explorer())
+	mux.HandleFunc("/livez", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
+		if c.Prepared != nil && !c.Prepared() {
+			http.Error(w, "not ready: database is being prepared", http.StatusServiceUnavailable)
+			return
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), 800*time.Millisecond)
+		defer cancel()
+		if err := c.Store.Ready(ctx); err != nil {
+			http.Error(w, "not ready: database unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ready")
+	})
+	mux.Handle("/", web.Playground())
+	return logRequests(c.Logger, mux)
+}
+
+// GraphQL is the /graphql endpoint: the executor with its limits, behind CORS, the body
+// limit and the request deadline.
+func GraphQL(store graph.Store, logger *slog.Logger, limits graph.Limits) http.Handler {
+	l := limits.WithDefaults()
+	return cors(bounded(l, graph.NewHandler(store, logger, l)))
+}
