@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/policygraph/policygraph/internal/neo4jtest"
+	"github.com/policygraph/policygraph/kg"
 )
 
 func TestConfigValidation(t *testing.T) {
@@ -295,5 +296,58 @@ func TestImportCommand(t *testing.T) {
 	}
 	if nodes["Organization"] != 1 || rels["OPPOSES"] != 1 {
 		t.Errorf("after a good and a bad import: nodes %v rels %v", nodes, rels)
+	}
+}
+
+// The export command writes the same files as /export, from the same flags; a bad flag is
+// named and leaves no file behind.
+func TestExportCommand(t *testing.T) {
+	s := neo4jtest.Store(t)
+	neo4jtest.LoadBundled(t, s)
+	env := storeEnv(t)
+	getenv := func(k string) string { return env[k] }
+	dir := t.TempDir()
+	out := dir + "/aclu.graphml"
+	args := []string{"policygraph", "export", "--format", "graphml", "--id", "org:aclu", "--depth", "1", "--types", "PARTY_TO,OPPOSES", "--out", out}
+	if err := run(context.Background(), args, getenv, io.Discard, io.Discard); err != nil {
+		t.Fatalf("export: %v", err)
+	}
+	nb, err := s.Neighborhood(context.Background(), kg.NeighborhoodQuery{ID: "org:aclu", Depth: 1, Limit: kg.DefaultExport,
+		Filter: kg.EdgeFilter{Types: []string{"PARTY_TO", "OPPOSES"}, Direction: kg.Both}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, e := strings.Count(string(b), "<node "), strings.Count(string(b), "<edge "); n != len(nb.Nodes) || e != len(nb.Edges) || n < 2 {
+		t.Errorf("graphml has %d nodes and %d edges; the neighbourhood %d and %d", n, e, len(nb.Nodes), len(nb.Edges))
+	}
+	// To stdout.
+	var csv strings.Builder
+	if err := run(context.Background(), []string{"policygraph", "export", "--format", "nodes.csv"}, getenv, &csv, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(csv.String(), "Id,Label") || !strings.Contains(csv.String(), "org:aclu,American Civil Liberties Union") {
+		t.Errorf("nodes.csv on stdout starts %q", csv.String()[:min(200, len(csv.String()))])
+	}
+	// Bad flags: named, and no file.
+	bad := dir + "/bad.gexf"
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--format", "gexf", "--id", "org:aclu", "--depth", "7", "--out", bad}, "--depth: must be between 0 and 3, got 7"},
+		{[]string{"--format", "pdf", "--out", bad}, `--format "pdf" is not an export format`},
+		{[]string{"--format", "gexf", "--id", "org:nope", "--out", bad}, `no node has id "org:nope"`},
+	} {
+		err := run(context.Background(), append([]string{"policygraph", "export"}, c.args...), getenv, io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("export %v: %v, want %q", c.args, err, c.want)
+		}
+		if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+			t.Errorf("export %v left files behind: %v", c.args, entries)
+		}
 	}
 }

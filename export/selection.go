@@ -88,12 +88,15 @@ func intParam(v url.Values, name string) (int, error) {
 	return n, nil
 }
 
+// readable keeps ids legible in metadata ("org:aclu", not "org%3Aaclu").
+var readable = strings.NewReplacer("%3A", ":", "%2C", ",")
+
 // canonical renders the selection in a stable order, without empty values.
 func canonical(v url.Values) string {
 	var parts []string
 	for _, name := range Params {
 		for _, s := range list(v[name]) {
-			parts = append(parts, url.QueryEscape(name)+"="+url.QueryEscape(s))
+			parts = append(parts, name+"="+readable.Replace(url.QueryEscape(s)))
 		}
 	}
 	return strings.Join(parts, "&")
@@ -131,6 +134,11 @@ func Write(ctx context.Context, src Source, f Format, q kg.ExportQuery, o Option
 	enc := &hooked{begin: begin, new: func() Encoder { return f.New(out, o) }}
 	if err := src.Export(ctx, q, f.Parts, enc); err != nil {
 		return err
+	}
+	if enc.Encoder == nil { // a source that found nothing to begin with still makes a valid file
+		if err := enc.Begin(kg.ExportInfo{}); err != nil {
+			return err
+		}
 	}
 	return enc.Encoder.Close()
 }

@@ -17,12 +17,18 @@ import (
 // order, through one read transaction, record by record, so neither Neo4j nor this process
 // ever holds the whole graph.
 
+// exportSourcesCypher: every Source, looked up once per export so that the streams below
+// carry citations as source ids (Sources are few: each backs many facts).
+var exportSourcesCypher = `
+MATCH (src:Source)
+RETURN src {.id, .type, .name, .aliases, .description, .kind, .publisher, .url, .startDate} AS src`
+
 // exportNodesCypher: every node of the allowed types, in id order (the id constraint's index
 // gives the order without a sort).
 var exportNodesCypher = `
 MATCH (n:Node) WHERE n.id IS NOT NULL AND ` + nodeTypeWhere("n") + `
 WITH n ORDER BY n.id
-RETURN ` + nodeMap("n") + ` AS node`
+RETURN ` + fmt.Sprintf(nodeRefsExpr, "n") + ` AS node`
 
 // exportEdgesCypher: every relationship that passes the filter between nodes of the allowed
 // types, grouped by start node in id order. %s is typeUnion(types): a relationship-type
@@ -32,7 +38,7 @@ MATCH (a:Node) WHERE a.id IS NOT NULL AND ` + nodeTypeWhere("a") + `
 WITH a ORDER BY a.id
 MATCH (a)-[r%s]->(b:Node)
 WHERE ` + strings.ReplaceAll(relWhere("r")+` AND `+nodeTypeWhere("b"), "%", "%%") + `
-RETURN ` + strings.ReplaceAll(relMap("r"), "%", "%%") + ` AS rel`
+RETURN ` + strings.ReplaceAll(fmt.Sprintf(relRefsExpr, "r"), "%", "%%") + ` AS rel`
 
 // Export writes the selection q to w: Begin, then the nodes, then the edges (only the parts
 // asked for). Errors before Begin are kg sentinels (ErrInvalid naming the parameter,
@@ -104,6 +110,25 @@ func (s *Store) exportWhole(ctx context.Context, q kg.ExportQuery, parts kg.Part
 	defer tx.Close(context.Background())
 
 	p := filterParams(q.Filter)
+	sources := map[string]*kg.Node{}
+	res, err := tx.Run(ctx, exportSourcesCypher, nil)
+	if err != nil {
+		return translate(ctx, err)
+	}
+	for res.Next(ctx) {
+		src := toNode(res.Record().Values[0])
+		sources[src.ID] = src
+	}
+	if err := res.Err(); err != nil {
+		return translate(ctx, err)
+	}
+	named := func(cs []kg.Citation) {
+		for i := range cs {
+			if src := sources[cs[i].SourceID]; src != nil {
+				cs[i].Source = src
+			}
+		}
+	}
 	begun := false
 	begin := func() error {
 		if begun {
@@ -131,13 +156,21 @@ func (s *Store) exportWhole(ctx context.Context, q kg.ExportQuery, parts kg.Part
 		return nil
 	}
 	if parts.Nodes {
-		if err := stream(exportNodesCypher, func(v any) error { return w.Node(toNode(v)) }); err != nil {
+		if err := stream(exportNodesCypher, func(v any) error {
+			n := toNode(v)
+			named(n.Citations)
+			return w.Node(n)
+		}); err != nil {
 			return err
 		}
 	}
 	if parts.Edges {
 		cypher := fmt.Sprintf(exportEdgesCypher, typeUnion(q.Filter.Types))
-		if err := stream(cypher, func(v any) error { return w.Edge(toRel(v)) }); err != nil {
+		if err := stream(cypher, func(v any) error {
+			r := toRel(v)
+			named(r.Citations)
+			return w.Edge(r)
+		}); err != nil {
 			return err
 		}
 	}

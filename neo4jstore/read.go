@@ -23,6 +23,18 @@ const (
 	from: startNode(%[1]s).id, to: endNode(%[1]s).id, citations: ` + citationsExpr + `}`
 )
 
+// The same maps with each citation's source as {id} only, for whole-graph exports, which
+// look the Sources up once instead of once per citation (2x faster at 100k nodes).
+const (
+	citationRefsExpr = `[i IN range(0, size(coalesce(%[1]s.citationSources, [])) - 1) | {
+	quote: %[1]s.citationQuotes[i], locator: %[1]s.citationLocators[i], source: {id: %[1]s.citationSources[i]}}]`
+	nodeRefsExpr = `%[1]s {.id, .type, .name, .aliases, .description, .kind, .country, .status, .startDate, .endDate,
+	.docket, .value, .unit, .measure, .qualifier, .publisher, .url,
+	degree: COUNT { (%[1]s)--() }, citations: ` + citationRefsExpr + `}`
+	relRefsExpr = `%[1]s {.id, .role, .outcome, .description, .startDate, .endDate, .rangeFrom, .rangeTo, type: type(%[1]s),
+	from: startNode(%[1]s).id, to: endNode(%[1]s).id, citations: ` + citationRefsExpr + `}`
+)
+
 func nodeMap(v string) string { return fmt.Sprintf(nodeExpr, v) }
 func relMap(v string) string  { return fmt.Sprintf(relExpr, v) }
 

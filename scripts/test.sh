@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make test / make bench: one throw-away real Neo4j for the whole run, then the Go checks.
 #
-#   scripts/test.sh         gqlgen up-to-date check, go vet, browser deps, go test -race -count=1 ./...
+#   scripts/test.sh         gqlgen up-to-date check, go vet, browser and reader deps (npm, networkx), go test -race -count=1 ./...
 #   scripts/test.sh bench   go test -run '^$' -bench $BENCH -benchtime $BENCHTIME on packages with benchmarks
 #
 # The tests get: POLICYGRAPH_TEST_NEO4J_URI (= NEO4J_URI) = bolt://127.0.0.1:<free port>,
@@ -76,17 +76,27 @@ if [[ "$mode" == test ]]; then
   fi
   echo "policygraph: go vet ./..." >&2
   go vet ./...
-  if [[ -f tests/browser/package.json ]]; then
-    command -v npm >/dev/null 2>&1 || die "npm not found (browser tests): install Node.js 20+ with npm"
-    lock=tests/browser/package-lock.json
-    stamp=tests/browser/node_modules/.policygraph-lock.sha256
-    [[ -f "$lock" ]] || die "$lock missing: run 'npm install --prefix tests/browser' and commit the lock file"
+  # Node packages of the browser tests and of the export readers, installed from their lock files.
+  for dir in tests/browser tests/readers; do
+    [[ -f "$dir/package.json" ]] || continue
+    command -v npm >/dev/null 2>&1 || die "npm not found ($dir): install Node.js 20+ with npm"
+    lock="$dir/package-lock.json"
+    stamp="$dir/node_modules/.policygraph-lock.sha256"
+    [[ -f "$lock" ]] || die "$lock missing: run 'npm install --prefix $dir' and commit the lock file"
     want="$(sha256sum "$lock" | cut -d' ' -f1)"
-    if [[ ! -d tests/browser/node_modules || "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
-      echo "policygraph: npm ci --prefix tests/browser" >&2
-      npm ci --prefix tests/browser --no-audit --no-fund
+    if [[ ! -d "$dir/node_modules" || "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
+      echo "policygraph: npm ci --prefix $dir" >&2
+      npm ci --prefix "$dir" --no-audit --no-fund
       echo "$want" >"$stamp"
     fi
+  done
+  # networkx reads the GEXF and GraphML exports in the tests (tests/readers/read.py).
+  if ! python3 -c 'import networkx' 2>/dev/null; then
+    command -v python3 >/dev/null 2>&1 || die "python3 not found (export readers): install python3 and python3-pip"
+    echo "policygraph: pip install networkx (export readers)" >&2
+    python3 -m pip install --quiet --user 'networkx==3.6.1' 2>/dev/null ||
+      python3 -m pip install --quiet --user --break-system-packages 'networkx==3.6.1' ||
+      die "could not install networkx: python3 -m pip install --user networkx"
   fi
 fi
 
