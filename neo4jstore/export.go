@@ -63,7 +63,10 @@ func (s *Store) Export(ctx context.Context, q kg.ExportQuery, parts kg.Parts, w 
 	if err != nil {
 		return err
 	}
-	v := res.Records[0].Values // aggregated: always one row
+	if len(res.Records) == 0 { // the neighbourhood query leaves no row when no centre exists
+		return fmt.Errorf("parameter id: no node has id %q: %w", q.IDs[0], kg.ErrNotFound)
+	}
+	v := res.Records[0].Values
 	nodes, edges := toNodes(v[0]), toRels(v[1])
 	found := make(map[string]bool, len(nodes))
 	for _, n := range nodes {

@@ -129,3 +129,19 @@ func cmpStr(a, b string) int {
 	}
 	return 0
 }
+
+// An unknown centre is NOT_FOUND, for the GraphQL neighbourhood and for an export with depth
+// (the neighbourhood query returns no row at all then).
+func TestNeighborhoodOfUnknownNode(t *testing.T) {
+	s := neo4jtest.Store(t)
+	neo4jtest.LoadBundled(t, s)
+	ctx := context.Background()
+	if _, err := s.Neighborhood(ctx, kg.NeighborhoodQuery{ID: "org:nope", Depth: 1, Limit: 10}); !errors.Is(err, kg.ErrNotFound) {
+		t.Errorf("neighborhood of an unknown id: %v", err)
+	}
+	var c collector
+	err := s.Export(ctx, kg.ExportQuery{IDs: []string{"org:nope"}, Depth: 2}, kg.Parts{Nodes: true, Edges: true}, &c)
+	if !errors.Is(err, kg.ErrNotFound) || c.begins != 0 {
+		t.Errorf("export around an unknown id: %v, begins %d", err, c.begins)
+	}
+}

@@ -98,12 +98,11 @@ func (s *Store) Neighborhood(ctx context.Context, q kg.NeighborhoodQuery) (*kg.N
 	if err != nil {
 		return nil, err
 	}
-	v := res.Records[0].Values // aggregated: always one row
-	nw := &kg.Network{Nodes: toNodes(v[0]), Edges: toRels(v[1]), Truncated: v[2].(bool)}
-	if len(nw.Nodes) == 0 {
+	if len(res.Records) == 0 { // no centre: the UNWIND of the empty list leaves no row
 		return nil, fmt.Errorf("node %q: %w", q.ID, kg.ErrNotFound)
 	}
-	return nw, nil
+	v := res.Records[0].Values
+	return &kg.Network{Nodes: toNodes(v[0]), Edges: toRels(v[1]), Truncated: v[2].(bool)}, nil
 }
 
 // networkCypher: the given nodes and every edge among them.

@@ -1,10 +1,12 @@
-// Package web serves the policygraph GraphQL playground: GraphiQL and React,
-// vendored from npm into playground/assets (see playground/README.md) and
-// embedded in the binary, so the playground works with no network access and
-// the page loads nothing from any host but the server itself.
+// Package web serves the policygraph pages: the GraphQL playground
+// (Playground, this file) and the network explorer (Explorer, explorer.go).
+// Their assets are embedded in the binary, so the pages work with no network
+// access and load nothing from any host but the server itself.
 //
-// Mount the handler at the root of the server's mux; more specific patterns
-// such as the GraphQL endpoint take precedence over "/":
+// The playground is GraphiQL and React, vendored from npm into
+// playground/assets (see playground/README.md). Mount it at the root of the
+// server's mux; more specific patterns such as the GraphQL endpoint take
+// precedence over "/":
 //
 //	mux.Handle("/graphql", graphqlHandler)
 //	mux.Handle("/", web.Playground())
@@ -19,7 +21,7 @@
 // that allows scripts, styles and connections to 'self' only; the GraphQL
 // endpoint must therefore be on the same origin as the page.
 //
-// Asset URLs in the page carry a content hash (?v=HASH): a request with the
+// Asset URLs in the pages carry a content hash (?v=HASH): a request with the
 // current hash is cacheable for a year, any other request must revalidate
 // (ETag). Text assets are sent gzip-compressed to clients that accept it.
 package web
@@ -35,6 +37,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -121,13 +124,17 @@ var contentTypes = map[string]string{
 }
 
 // assets maps a file name under playground/assets to its blob; loaded once.
-var assets = sync.OnceValue(func() map[string]*blob {
+var assets = sync.OnceValue(func() map[string]*blob { return loadAssets(files, "playground/assets") })
+
+// loadAssets reads every file under dir of fsys into a blob, keyed by its path relative to
+// dir. It panics on a read error: the files are embedded, so that is a build defect.
+func loadAssets(fsys embed.FS, dir string) map[string]*blob {
 	m := map[string]*blob{}
-	err := fs.WalkDir(files, "playground/assets", func(p string, d fs.DirEntry, err error) error {
+	err := fs.WalkDir(fsys, dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		body, err := files.ReadFile(p)
+		body, err := fsys.ReadFile(p)
 		if err != nil {
 			return err
 		}
@@ -135,24 +142,45 @@ var assets = sync.OnceValue(func() map[string]*blob {
 		if !ok {
 			ct = "application/octet-stream"
 		}
-		m[strings.TrimPrefix(p, "playground/assets/")] = newBlob(body, ct)
+		m[strings.TrimPrefix(p, dir+"/")] = newBlob(body, ct)
 		return nil
 	})
 	if err != nil {
 		panic("web: reading embedded assets: " + err.Error())
 	}
 	return m
-})
+}
 
-// AssetURL returns the versioned URL of the embedded asset name (a file of
-// playground/assets), or an error when there is no such asset.
-func AssetURL(name string) (string, error) {
-	b, ok := assets()[name]
+// renderPage executes the html/template name of fsys once, with the template function asset
+// (a file name of the page's assets to its versioned URL) and data.
+func renderPage(fsys embed.FS, name string, asset func(string) (string, error), data any) *blob {
+	src, err := fsys.ReadFile(name)
+	if err != nil {
+		panic("web: " + err.Error())
+	}
+	tmpl, err := template.New(path.Base(name)).Funcs(template.FuncMap{"asset": asset}).Parse(string(src))
+	if err != nil {
+		panic("web: parsing " + name + ": " + err.Error())
+	}
+	var page bytes.Buffer
+	if err := tmpl.Execute(&page, data); err != nil {
+		panic("web: rendering " + name + ": " + err.Error())
+	}
+	return newBlob(page.Bytes(), contentTypes[".html"])
+}
+
+// assetURL is the versioned URL of the asset name of m served under prefix.
+func assetURL(m map[string]*blob, prefix, name string) (string, error) {
+	b, ok := m[name]
 	if !ok {
 		return "", fmt.Errorf("web: no embedded asset %q", name)
 	}
-	return AssetPrefix + name + "?v=" + b.hash, nil
+	return prefix + name + "?v=" + b.hash, nil
 }
+
+// AssetURL returns the versioned URL of the embedded asset name (a file of
+// playground/assets), or an error when there is no such asset.
+func AssetURL(name string) (string, error) { return assetURL(assets(), AssetPrefix, name) }
 
 // Playground returns the playground handler; its page posts GraphQL requests
 // to DefaultEndpoint ("/graphql").
@@ -165,34 +193,31 @@ func PlaygroundFor(endpoint string) http.Handler {
 	if !strings.HasPrefix(endpoint, "/") || strings.HasPrefix(endpoint, "//") || strings.HasPrefix(endpoint, "/\\") {
 		panic(fmt.Sprintf("web: GraphQL endpoint %q is not an absolute path on this origin", endpoint))
 	}
-	src, err := files.ReadFile("playground/index.html")
-	if err != nil {
-		panic("web: " + err.Error())
+	return &handler{
+		pages:  []string{"/", "/playground", "/playground/"},
+		page:   renderPage(files, "playground/index.html", AssetURL, struct{ Endpoint string }{endpoint}),
+		prefix: AssetPrefix,
+		assets: assets(),
+		csp:    ContentSecurityPolicy,
 	}
-	tmpl, err := template.New("index.html").Funcs(template.FuncMap{"asset": AssetURL}).Parse(string(src))
-	if err != nil {
-		panic("web: parsing playground/index.html: " + err.Error())
-	}
-	var page bytes.Buffer
-	if err := tmpl.Execute(&page, struct{ Endpoint string }{endpoint}); err != nil {
-		panic("web: rendering playground/index.html: " + err.Error())
-	}
-	return &handler{page: newBlob(page.Bytes(), contentTypes[".html"]), assets: assets()}
 }
 
+// handler serves one page (at any of pages) and its assets (under prefix), GET and HEAD only.
 type handler struct {
+	pages  []string
 	page   *blob
+	prefix string
 	assets map[string]*blob
+	csp    string // Content-Security-Policy of the page
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p := r.URL.Path
 	var b *blob
-	switch {
-	case p == "/" || p == "/playground" || p == "/playground/":
+	if slices.Contains(h.pages, p) {
 		b = h.page
-	case strings.HasPrefix(p, AssetPrefix):
-		b = h.assets[strings.TrimPrefix(p, AssetPrefix)]
+	} else if strings.HasPrefix(p, h.prefix) {
+		b = h.assets[strings.TrimPrefix(p, h.prefix)]
 	}
 	if b == nil {
 		http.NotFound(w, r)
@@ -207,7 +232,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd := w.Header()
 	hd.Set("X-Content-Type-Options", "nosniff")
 	if b == h.page {
-		hd.Set("Content-Security-Policy", ContentSecurityPolicy)
+		hd.Set("Content-Security-Policy", h.csp)
 		hd.Set("Referrer-Policy", "no-referrer")
 		hd.Set("X-Frame-Options", "DENY")
 		hd.Set("Cache-Control", "no-cache")
