@@ -388,8 +388,15 @@ func TestExportBadRequests(t *testing.T) {
 	if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/csv") {
 		t.Errorf("Content-Type %q", ct)
 	}
-	if res.Header.Get("Access-Control-Allow-Origin") != "*" {
-		t.Error("exports must be readable by browser apps (CORS)")
+	req, _ := http.NewRequest(http.MethodGet, e.srv.URL+"/export/nodes.csv?id=org:aclu", nil)
+	req.Header.Set("Origin", "https://newsroom.example")
+	cres, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cres.Body.Close()
+	if cres.Header.Get("Access-Control-Allow-Origin") == "" || !strings.Contains(cres.Header.Get("Access-Control-Expose-Headers"), "Content-Disposition") {
+		t.Errorf("exports must be readable by browser apps (CORS), with their file name: %v", cres.Header)
 	}
 }
 
