@@ -4,10 +4,14 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/policygraph/policygraph/httpapi"
 )
 
 // Config is read once from the environment; README documents every variable.
@@ -21,7 +25,21 @@ type Config struct {
 	ExportTimeout time.Duration
 	LoadBundled   bool
 	LogLevel      slog.Level
+	// Rate and concurrency limits (httpapi.RateLimit; docs/reliability.md).
+	RateLimit      bool    // RATE_LIMIT
+	RatePoints     float64 // RATE_LIMIT_POINTS_PER_SECOND
+	RateBurst      float64 // RATE_LIMIT_BURST
+	MaxInFlight    int     // MAX_INFLIGHT (0: no cap)
+	TrustedProxies []netip.Prefix
+	// Observability (httpapi/metrics.go, httpapi/tracing.go).
+	MetricsAddr    string   // METRICS_ADDR: "" serves /metrics on LISTEN_ADDR, "off" nowhere
+	CORSOrigins    []string // CORS_ORIGINS: "*" or origins
+	TracesExporter string   // OTEL_TRACES_EXPORTER: otlp, console or none (the default unless an OTLP endpoint is set)
 }
+
+// defaultNeo4jPassword is the password of the local Neo4j that make run starts: refused for
+// any other Neo4j.
+const defaultNeo4jPassword = "policygraph"
 
 // configVars lists every variable with its default, in README order.
 var configVars = []struct{ name, def string }{
@@ -34,6 +52,15 @@ var configVars = []struct{ name, def string }{
 	{"EXPORT_TIMEOUT", "60s"},
 	{"LOAD_BUNDLED_DATA", "true"},
 	{"LOG_LEVEL", "info"},
+	{"RATE_LIMIT", "on"},
+	{"RATE_LIMIT_POINTS_PER_SECOND", strconv.Itoa(httpapi.DefaultPointsPerSecond)},
+	{"RATE_LIMIT_BURST", strconv.Itoa(httpapi.DefaultBurst)},
+	{"MAX_INFLIGHT", strconv.Itoa(httpapi.DefaultMaxInFlight)},
+	{"TRUSTED_PROXIES", ""},
+	{"METRICS_ADDR", ""},
+	{"CORS_ORIGINS", "*"},
+	{"OTEL_EXPORTER_OTLP_ENDPOINT", ""},
+	{"OTEL_TRACES_EXPORTER", ""},
 }
 
 // loadConfig reads the environment through getenv and validates every value; an error names
@@ -57,6 +84,12 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		return cfg, fmt.Errorf("NEO4J_URI: scheme %q is not supported (want bolt, bolt+s, bolt+ssc, neo4j, neo4j+s or neo4j+ssc), got %q", u.Scheme, cfg.Neo4jURI)
 	case u.Host == "":
 		return cfg, fmt.Errorf("NEO4J_URI: %q has no host (want e.g. bolt://127.0.0.1:7687)", cfg.Neo4jURI)
+	}
+	if u.User != nil {
+		return cfg, fmt.Errorf("NEO4J_URI: must not hold credentials (user:password@); set NEO4J_USER and NEO4J_PASSWORD")
+	}
+	if cfg.Neo4jPassword == defaultNeo4jPassword && !isLoopback(u.Hostname()) {
+		return cfg, fmt.Errorf("NEO4J_PASSWORD: the default password is only accepted for a Neo4j on this machine (NEO4J_URI host 127.0.0.1, localhost or ::1), not for %s; set NEO4J_PASSWORD to the password of that database", u.Hostname())
 	}
 	if !validDatabaseName(cfg.Neo4jDatabase) {
 		return cfg, fmt.Errorf("NEO4J_DATABASE: %q is not a valid database name (letters, digits, dots and dashes, 3 to 63 characters)", cfg.Neo4jDatabase)
@@ -83,7 +116,103 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	if err := cfg.LogLevel.UnmarshalText([]byte(v["LOG_LEVEL"])); err != nil {
 		return cfg, fmt.Errorf("LOG_LEVEL: %q is not one of debug, info, warn, error", v["LOG_LEVEL"])
 	}
+	switch strings.ToLower(v["RATE_LIMIT"]) {
+	case "on", "true":
+		cfg.RateLimit = true
+	case "off", "false":
+	default:
+		return cfg, fmt.Errorf("RATE_LIMIT: %q is not on or off", v["RATE_LIMIT"])
+	}
+	if cfg.RatePoints, err = strconv.ParseFloat(v["RATE_LIMIT_POINTS_PER_SECOND"], 64); err != nil || !(cfg.RatePoints > 0 && cfg.RatePoints < 1e12) {
+		return cfg, fmt.Errorf("RATE_LIMIT_POINTS_PER_SECOND: %q is not a positive number (complexity points per second, e.g. 5000)", v["RATE_LIMIT_POINTS_PER_SECOND"])
+	}
+	burst, err := strconv.Atoi(v["RATE_LIMIT_BURST"])
+	if err != nil || burst < 1 {
+		return cfg, fmt.Errorf("RATE_LIMIT_BURST: %q is not a positive whole number (complexity points, e.g. 100000)", v["RATE_LIMIT_BURST"])
+	}
+	cfg.RateBurst = float64(burst)
+	if cfg.MaxInFlight, err = strconv.Atoi(v["MAX_INFLIGHT"]); err != nil || cfg.MaxInFlight < 0 {
+		return cfg, fmt.Errorf("MAX_INFLIGHT: %q is not a whole number of requests (0 for no cap)", v["MAX_INFLIGHT"])
+	}
+	if cfg.TrustedProxies, err = httpapi.ParseTrustedProxies(v["TRUSTED_PROXIES"]); err != nil {
+		return cfg, fmt.Errorf("TRUSTED_PROXIES: %v", err)
+	}
+	if err := loadObservability(&cfg, v, getenv); err != nil {
+		return cfg, err
+	}
 	return cfg, nil
+}
+
+// loadObservability reads METRICS_ADDR, CORS_ORIGINS and the OpenTelemetry variables.
+func loadObservability(cfg *Config, v map[string]string, getenv func(string) string) error {
+	cfg.MetricsAddr = v["METRICS_ADDR"]
+	if cfg.MetricsAddr != "" && cfg.MetricsAddr != "off" {
+		host, port, err := net.SplitHostPort(cfg.MetricsAddr)
+		if err != nil {
+			return fmt.Errorf("METRICS_ADDR: %q is not host:port or off (want e.g. 127.0.0.1:9090): %v", cfg.MetricsAddr, err)
+		}
+		if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
+			return fmt.Errorf("METRICS_ADDR: port %q of %q is not a number from 0 to 65535", port, cfg.MetricsAddr)
+		}
+		if host != "" && net.ParseIP(host) == nil && host != "localhost" {
+			return fmt.Errorf("METRICS_ADDR: host %q of %q is not an IP address or localhost", host, cfg.MetricsAddr)
+		}
+	}
+	for _, o := range strings.FieldsFunc(v["CORS_ORIGINS"], func(r rune) bool { return r == ',' || r == ' ' }) {
+		if o != "*" {
+			u, err := url.Parse(strings.Replace(o, "://*.", "://wildcard.", 1))
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.User != nil || u.Fragment != "" {
+				return fmt.Errorf("CORS_ORIGINS: %q is not an origin (want * or a list like https://example.org,http://localhost:3000)", o)
+			}
+		}
+		cfg.CORSOrigins = append(cfg.CORSOrigins, o)
+	}
+	if len(cfg.CORSOrigins) > 1 && slices.Contains(cfg.CORSOrigins, "*") {
+		return fmt.Errorf("CORS_ORIGINS: %q mixes * with origins (want * alone, or only origins)", v["CORS_ORIGINS"])
+	}
+	endpoint := false
+	for _, name := range []string{"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"} {
+		e := strings.TrimSpace(getenv(name))
+		if e == "" {
+			continue
+		}
+		endpoint = true
+		if u, err := url.Parse(e); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("%s: %q is not an http:// or https:// URL (want e.g. http://127.0.0.1:4318)", name, e)
+		}
+	}
+	for _, name := range []string{"OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"} {
+		if p := strings.TrimSpace(getenv(name)); p != "" && p != "http/protobuf" {
+			return fmt.Errorf("%s: %q is not supported (want http/protobuf: OTLP over HTTP, port 4318)", name, p)
+		}
+	}
+	switch cfg.TracesExporter = strings.ToLower(v["OTEL_TRACES_EXPORTER"]); cfg.TracesExporter {
+	case "":
+		cfg.TracesExporter = httpapi.TracesNone
+		if endpoint {
+			cfg.TracesExporter = httpapi.TracesOTLP
+		}
+	case httpapi.TracesOTLP, httpapi.TracesConsole, httpapi.TracesNone:
+	default:
+		return fmt.Errorf("OTEL_TRACES_EXPORTER: %q is not otlp, console or none", v["OTEL_TRACES_EXPORTER"])
+	}
+	return nil
+}
+
+// isLoopback says whether host names this machine.
+func isLoopback(host string) bool {
+	ip := net.ParseIP(host)
+	return host == "localhost" || ip != nil && ip.IsLoopback()
+}
+
+// rateLimit is the httpapi.RateLimit of the configuration (RATE_LIMIT=off keeps the
+// in-flight cap).
+func (c Config) rateLimit() httpapi.RateLimit {
+	rl := httpapi.RateLimit{Burst: c.RateBurst, MaxInFlight: c.MaxInFlight, TrustedProxies: c.TrustedProxies}
+	if c.RateLimit {
+		rl.PointsPerSecond = c.RatePoints
+	}
+	return rl
 }
 
 func validScheme(s string) bool {

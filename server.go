@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -53,7 +54,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	switch cmd {
 	case "serve":
-		return serve(ctx, cfg, storeCfg, logger)
+		return serve(ctx, cfg, storeCfg, logger, stdout)
 	case "export":
 		return exportCommand(ctx, storeCfg, args[2:], stdout, stderr)
 	case "import", "migrate":
@@ -100,7 +101,30 @@ func importFile(ctx context.Context, store *neo4jstore.Store, r io.Reader) (neo4
 
 // serve runs the HTTP server until ctx ends. Neo4j may still be starting: the server comes up
 // at once (/livez 200, /readyz 503) and prepares the database in the background.
-func serve(ctx context.Context, cfg Config, storeCfg neo4jstore.Config, logger *slog.Logger) error {
+func serve(ctx context.Context, cfg Config, storeCfg neo4jstore.Config, logger *slog.Logger, stdout io.Writer) error {
+	// Observability: traces (OTEL_TRACES_EXPORTER, off by default), metrics (unless
+	// METRICS_ADDR=off), both fed by the store's observer hook.
+	stopTracing, err := httpapi.SetupTracing(ctx, httpapi.TracingConfig{Exporter: cfg.TracesExporter, Console: stdout,
+		ServiceVersion: version(), Logger: logger})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		flush, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := stopTracing(flush); err != nil {
+			logger.Warn("tracing shutdown", "err", err)
+		}
+	}()
+	tracing := cfg.TracesExporter != httpapi.TracesNone
+	var metrics *httpapi.Metrics
+	if cfg.MetricsAddr != "off" {
+		metrics = httpapi.NewMetrics(neo4jstore.MaxConnectionPoolSize)
+	}
+	if metrics != nil || tracing {
+		storeCfg.Observe = httpapi.StoreObserver(metrics, cfg.Neo4jDatabase)
+	}
+
 	store, err := neo4jstore.New(storeCfg)
 	if err != nil {
 		return err
@@ -132,10 +156,22 @@ func serve(ctx context.Context, cfg Config, storeCfg neo4jstore.Config, logger *
 
 	handler := httpapi.New(httpapi.Config{
 		Store: store, Logger: logger,
-		Limits:        graph.Limits{RequestTimeout: cfg.QueryTimeout + 5*time.Second},
-		ExportTimeout: cfg.ExportTimeout,
-		Prepared:      prepared.Load,
+		Limits:           graph.Limits{RequestTimeout: cfg.QueryTimeout + 5*time.Second},
+		ExportTimeout:    cfg.ExportTimeout,
+		Prepared:         prepared.Load,
+		RateLimit:        cfg.rateLimit(),
+		Metrics:          metrics,
+		MetricsElsewhere: cfg.MetricsAddr != "",
+		CORSOrigins:      cfg.CORSOrigins,
+		Tracing:          tracing,
 	})
+	if metrics != nil && cfg.MetricsAddr != "" {
+		stopMetrics, err := serveMetrics(cfg.MetricsAddr, metrics, logger)
+		if err != nil {
+			return err
+		}
+		defer stopMetrics()
+	}
 
 	ln, err := net.Listen("tcp", cfg.ListenAddr)
 	if err != nil {
@@ -150,7 +186,7 @@ func serve(ctx context.Context, cfg Config, storeCfg neo4jstore.Config, logger *
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	logger.Info("listening", "addr", ln.Addr().String(), "url", "http://"+ln.Addr().String()+"/")
+	logger.Info("listening", "addr", ln.Addr().String(), "url", "http://"+ln.Addr().String()+"/", "traces", cfg.TracesExporter)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -166,6 +202,34 @@ func serve(ctx context.Context, cfg Config, storeCfg neo4jstore.Config, logger *
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// serveMetrics serves /metrics on its own address (METRICS_ADDR) until the returned function
+// is called.
+func serveMetrics(addr string, metrics *httpapi.Metrics, logger *slog.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("METRICS_ADDR: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", metrics.Handler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 30 * time.Second,
+		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	logger.Info("metrics listening", "addr", ln.Addr().String(), "url", "http://"+ln.Addr().String()+"/metrics")
+	go func() { _ = srv.Serve(ln) }()
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	}, nil
+}
+
+// version is the module version the binary was built from ("(devel)" in a checkout).
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "(devel)"
 }
 
 // prepare applies migrations and, when the graph is empty, loads the bundled datasets.

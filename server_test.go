@@ -37,6 +37,30 @@ func TestConfigValidation(t *testing.T) {
 		{map[string]string{"EXPORT_TIMEOUT": "0s"}, `EXPORT_TIMEOUT: "0s" is not a positive duration`},
 		{map[string]string{"LOAD_BUNDLED_DATA": "maybe"}, `LOAD_BUNDLED_DATA: "maybe" is not true or false`},
 		{map[string]string{"LOG_LEVEL": "loud"}, `LOG_LEVEL: "loud" is not one of`},
+		{map[string]string{"RATE_LIMIT": "sometimes"}, `RATE_LIMIT: "sometimes" is not on or off`},
+		{map[string]string{"RATE_LIMIT_POINTS_PER_SECOND": "fast"}, `RATE_LIMIT_POINTS_PER_SECOND: "fast" is not a positive number`},
+		{map[string]string{"RATE_LIMIT_POINTS_PER_SECOND": "0"}, `RATE_LIMIT_POINTS_PER_SECOND: "0" is not a positive number`},
+		{map[string]string{"RATE_LIMIT_POINTS_PER_SECOND": "NaN"}, `RATE_LIMIT_POINTS_PER_SECOND: "NaN" is not a positive number`},
+		{map[string]string{"RATE_LIMIT_BURST": "-5"}, `RATE_LIMIT_BURST: "-5" is not a positive whole number`},
+		{map[string]string{"RATE_LIMIT_BURST": "1.5"}, `RATE_LIMIT_BURST: "1.5" is not a positive whole number`},
+		{map[string]string{"MAX_INFLIGHT": "many"}, `MAX_INFLIGHT: "many" is not a whole number`},
+		{map[string]string{"MAX_INFLIGHT": "-1"}, `MAX_INFLIGHT: "-1" is not a whole number`},
+		{map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8, proxy.local"}, `TRUSTED_PROXIES: "proxy.local" is not a CIDR prefix or an IP address`},
+		// The default password only for a Neo4j on this machine; never credentials in the URI.
+		{map[string]string{"NEO4J_URI": "bolt://neo4j.example.org:7687"}, `NEO4J_PASSWORD: the default password is only accepted for a Neo4j on this machine`},
+		{map[string]string{"NEO4J_URI": "neo4j+s://10.0.0.5", "NEO4J_PASSWORD": "policygraph"}, `NEO4J_PASSWORD: the default password`},
+		{map[string]string{"NEO4J_URI": "bolt://neo4j:hunter22@127.0.0.1:7687"}, `NEO4J_URI: must not hold credentials`},
+		// Observability.
+		{map[string]string{"METRICS_ADDR": "9090"}, `METRICS_ADDR: "9090" is not host:port or off`},
+		{map[string]string{"METRICS_ADDR": "127.0.0.1:99999"}, `METRICS_ADDR: port "99999"`},
+		{map[string]string{"METRICS_ADDR": "metrics.example.org:9090"}, `METRICS_ADDR: host "metrics.example.org"`},
+		{map[string]string{"CORS_ORIGINS": "example.org"}, `CORS_ORIGINS: "example.org" is not an origin`},
+		{map[string]string{"CORS_ORIGINS": "https://a.example/app"}, `CORS_ORIGINS: "https://a.example/app" is not an origin`},
+		{map[string]string{"CORS_ORIGINS": "https://a.example, *"}, `CORS_ORIGINS: "https://a.example, *" mixes * with origins`},
+		{map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "collector:4318"}, `OTEL_EXPORTER_OTLP_ENDPOINT: "collector:4318" is not an http:// or https:// URL`},
+		{map[string]string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "udp://collector"}, `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "udp://collector" is not an http://`},
+		{map[string]string{"OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"}, `OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" is not supported`},
+		{map[string]string{"OTEL_TRACES_EXPORTER": "jaeger"}, `OTEL_TRACES_EXPORTER: "jaeger" is not otlp, console or none`},
 	}
 	for _, c := range cases {
 		err := run(context.Background(), []string{"policygraph"}, func(k string) string { return c.env[k] }, io.Discard, io.Discard)
@@ -47,6 +71,31 @@ func TestConfigValidation(t *testing.T) {
 	cfg, err := loadConfig(func(string) string { return "" })
 	if err != nil || cfg.ListenAddr != "127.0.0.1:8080" || cfg.Neo4jURI != "bolt://127.0.0.1:7687" || !cfg.LoadBundled {
 		t.Errorf("defaults: %+v %v", cfg, err)
+	}
+	if cfg.MetricsAddr != "" || len(cfg.CORSOrigins) != 1 || cfg.CORSOrigins[0] != "*" || cfg.TracesExporter != "none" {
+		t.Errorf("observability defaults: metrics %q cors %q traces %q", cfg.MetricsAddr, cfg.CORSOrigins, cfg.TracesExporter)
+	}
+	for _, env := range []map[string]string{
+		{"NEO4J_URI": "bolt://localhost:7687"}, {"NEO4J_URI": "bolt://[::1]:7687"}, {"NEO4J_URI": "neo4j://127.0.0.2"},
+		{"NEO4J_URI": "neo4j+s://db.example.org", "NEO4J_PASSWORD": "a-real-password"},
+		{"METRICS_ADDR": "off"}, {"METRICS_ADDR": ":9090"}, {"OTEL_TRACES_EXPORTER": "console"},
+	} {
+		if _, err := loadConfig(func(k string) string { return env[k] }); err != nil {
+			t.Errorf("%v: %v", env, err)
+		}
+	}
+	obs := map[string]string{"CORS_ORIGINS": "https://a.example, http://localhost:3000,https://*.b.example", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318"}
+	if cfg, err := loadConfig(func(k string) string { return obs[k] }); err != nil || len(cfg.CORSOrigins) != 3 || cfg.TracesExporter != "otlp" {
+		t.Errorf("%v: %q %q %v", obs, cfg.CORSOrigins, cfg.TracesExporter, err)
+	}
+	// Rate limits: on by default; RATE_LIMIT=off keeps only the in-flight cap.
+	if rl := cfg.rateLimit(); rl.PointsPerSecond != 2000 || rl.Burst != 100000 || rl.MaxInFlight != 64 || len(rl.TrustedProxies) != 0 {
+		t.Errorf("default rate limit: %+v", rl)
+	}
+	env := map[string]string{"RATE_LIMIT": "off", "MAX_INFLIGHT": "0", "TRUSTED_PROXIES": "10.0.0.0/8 192.168.0.1"}
+	cfg, err = loadConfig(func(k string) string { return env[k] })
+	if rl := cfg.rateLimit(); err != nil || rl.PointsPerSecond != 0 || rl.MaxInFlight != 0 || len(rl.TrustedProxies) != 2 {
+		t.Errorf("RATE_LIMIT=off MAX_INFLIGHT=0: %+v %v", rl, err)
 	}
 }
 
@@ -227,6 +276,47 @@ func browserTest(t *testing.T, url string) {
 
 func toJSON(v any) string { b, _ := json.Marshal(v); return string(b) }
 
+// The graphql-http audit suite (GraphQL over HTTP; tests/audit) against the whole server, run
+// by node like the browser test: no MUST may fail (the script exits 1 on an error), and every
+// warning or notice it prints must be listed, with its reason, in docs/reliability.md.
+func TestGraphQLOverHTTPAudit(t *testing.T) {
+	required := os.Getenv("POLICYGRAPH_REQUIRE_NEO4J") != "" || os.Getenv("CI") != ""
+	_, nodeErr := exec.LookPath("node")
+	_, modErr := os.Stat("tests/audit/node_modules/graphql-http")
+	if err := errors.Join(nodeErr, modErr); err != nil {
+		if required {
+			t.Fatalf("the audit cannot run (install node and `npm ci --prefix tests/audit`): %v", err)
+		}
+		t.Skipf("skipping the graphql-http audit: %v", err)
+	}
+	env := storeEnv(t)
+	env["LOAD_BUNDLED_DATA"] = "false" // the audit reads no data: leave the test graph alone
+	s := start(t, env)
+
+	cmd := exec.Command("node", "tests/audit/audit.mjs")
+	cmd.Env = append(os.Environ(), "POLICYGRAPH_URL="+s.url)
+	out, err := cmd.CombinedOutput()
+	t.Logf("%s", out)
+	if err != nil {
+		t.Fatalf("graphql-http audit failed (a MUST, see ERROR above): %v\n%s", err, s.logs)
+	}
+	doc, err := os.ReadFile("docs/reliability.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	summary := false
+	for _, line := range strings.Split(string(out), "\n") {
+		f := strings.Fields(line)
+		if len(f) > 1 && (f[0] == "WARN" || f[0] == "NOTICE") && !strings.Contains(string(doc), "`"+f[1]+"`") {
+			t.Errorf("audit %s is not listed in docs/reliability.md (graphql-http audit) with its reason: %s", f[1], line)
+		}
+		summary = summary || strings.HasPrefix(line, "graphql-http audit of ")
+	}
+	if !summary {
+		t.Error("the audit printed no summary")
+	}
+}
+
 // With Neo4j unreachable the process stays up (/livez 200), reports not-ready at once, and a
 // query fails fast with a masked SERVICE_UNAVAILABLE error instead of hanging.
 func TestNeo4jDown(t *testing.T) {
@@ -262,6 +352,113 @@ func TestNeo4jDown(t *testing.T) {
 			t.Errorf("error response leaks %q: %s", leak, body)
 		}
 	}
+}
+
+// The Neo4j password never reaches a log line, a response, a span or /metrics: the server runs
+// with a distinctive password against a Neo4j that does not answer (every path that reports a
+// driver error), at debug level, with console traces; an import fails the same way.
+func TestPasswordNeverLogged(t *testing.T) {
+	const password = "Zq7-Very-Secret-Pw"
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := ln.Addr().String()
+	ln.Close()
+	env := map[string]string{"NEO4J_URI": "bolt://" + closed, "NEO4J_PASSWORD": password, "LOG_LEVEL": "debug",
+		"OTEL_TRACES_EXPORTER": "console", "LISTEN_ADDR": "127.0.0.1:0"}
+	lt, w := newLogTail()
+	stdout := &lockedBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"policygraph", "serve"}, func(k string) string { return env[k] }, stdout, w)
+	}()
+	var url string
+	select {
+	case addr := <-lt.addr:
+		url = "http://" + addr
+	case err := <-done:
+		t.Fatalf("server exited at start: %v\n%s", err, lt)
+	case <-time.After(30 * time.Second):
+		t.Fatalf("server did not start listening\n%s", lt)
+	}
+	var answers strings.Builder
+	_, out := postQuery(t, url, `query Lookup { node(id: "org:aclu") { name } }`)
+	answers.WriteString(toJSON(out))
+	for _, path := range []string{"/readyz", "/export/gexf?id=org:aclu", "/metrics", "/graphql?query=%7Bsearch(query:%22x%22)%7Bedges%7Bnode%7Bid%7D%7D%7D%7D"} {
+		_, body := get(t, url+path)
+		answers.WriteString(body)
+	}
+	time.Sleep(500 * time.Millisecond) // a retry of the background preparation or two
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("run: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("server did not stop")
+	}
+	importErr := run(context.Background(), []string{"policygraph", "import", "data/virtual-wall.json"}, func(k string) string { return env[k] }, io.Discard, io.Discard)
+	if importErr == nil {
+		t.Fatal("import against a closed port succeeded")
+	}
+	logs := lt.String()
+	if !strings.Contains(logs, `"msg":"database not ready; retrying"`) || !strings.Contains(stdout.String(), `"Name": "POST /graphql"`) {
+		t.Errorf("the test did not exercise the failure paths:\nlogs:\n%s\nstdout:\n%.2000s", logs, stdout)
+	}
+	for what, text := range map[string]string{"logs": logs, "console spans": stdout.String(), "responses": answers.String(), "import error": importErr.Error()} {
+		if strings.Contains(text, password) || strings.Contains(text, "Very-Secret") {
+			t.Errorf("the password appears in the %s:\n%s", what, text)
+		}
+	}
+}
+
+// METRICS_ADDR moves /metrics to its own listener: it answers there, not on LISTEN_ADDR.
+func TestMetricsAddr(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := ln.Addr().String()
+	ln.Close()
+	s := start(t, map[string]string{"NEO4J_URI": "bolt://" + closed, "METRICS_ADDR": "127.0.0.1:0"})
+	var addr string
+	for _, line := range strings.Split(s.logs.String(), "\n") {
+		var rec struct{ Msg, Addr string }
+		if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "metrics listening" {
+			addr = rec.Addr
+		}
+	}
+	if addr == "" {
+		t.Fatalf("no metrics listener logged:\n%s", s.logs)
+	}
+	get(t, s.url+"/livez")
+	if code, body := get(t, "http://"+addr+"/metrics"); code != 200 || !strings.Contains(body, `policygraph_http_requests_total{code="OK",operation="none",route="/livez"} 1`) {
+		t.Errorf("METRICS_ADDR /metrics: %d %.500s", code, body)
+	}
+	if _, body := get(t, s.url+"/metrics"); strings.Contains(body, "policygraph_http_requests_total") {
+		t.Error("/metrics is still served on LISTEN_ADDR")
+	}
+}
+
+// lockedBuffer is an io.Writer safe for concurrent use.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // `policygraph import FILE` validates and imports a file into the configured Neo4j, and

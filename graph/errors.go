@@ -8,6 +8,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/policygraph/policygraph/kg"
 )
@@ -20,6 +21,8 @@ const (
 	CodeTimeout            = "TIMEOUT"
 	CodeInternal           = "INTERNAL_SERVER_ERROR"
 	CodeLimit              = "QUERY_TOO_COMPLEX"
+	CodeResponseTooLarge   = "RESPONSE_TOO_LARGE" // the answer would exceed Limits.MaxResponseBytes
+	CodeBadRequest         = "BAD_REQUEST"        // the HTTP request is not a readable GraphQL request
 )
 
 var codes = []struct {
@@ -47,15 +50,50 @@ func errorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 			gerr.Extensions = map[string]any{}
 		}
 		code, msg, masked := Describe(err)
+		// gqlgen hands resolver errors over wrapped in a *gqlerror.Error, the same value as
+		// gerr: log the resolver's own error, not the masked message set below.
+		cause := err
+		if ge != nil && ge.Err != nil {
+			cause = ge.Err
+		}
 		gerr.Message, gerr.Extensions["code"] = msg, code
 		switch {
 		case code == CodeInternal:
-			logger.ErrorContext(ctx, "internal error", "path", gerr.Path.String(), "err", err)
+			logger.ErrorContext(ctx, "internal error", logAttrs(ctx, code, gerr, cause)...)
 		case masked:
-			logger.WarnContext(ctx, "query failed", "code", code, "path", gerr.Path.String(), "err", err)
+			logger.WarnContext(ctx, "query failed", logAttrs(ctx, code, gerr, cause)...)
 		}
 		return gerr
 	}
+}
+
+// logAttrs are the fields of a masked error's log line: the code the client saw, the field
+// path, the real cause (with the Neo4j status code when there is one), the operation name,
+// the request id and the trace id. Never the query text or variables.
+func logAttrs(ctx context.Context, code string, gerr *gqlerror.Error, err error) []any {
+	attrs := []any{"code", code, "path", gerr.Path.String(), "err", err}
+	var coded interface{ Neo4jCode() string }
+	if errors.As(err, &coded) {
+		attrs = append(attrs, "neo4j_code", coded.Neo4jCode())
+	}
+	return append(attrs, requestAttrs(ctx)...)
+}
+
+// requestAttrs name the request and the operation a log line belongs to.
+func requestAttrs(ctx context.Context) []any {
+	var attrs []any
+	if name, _ := operationOf(ctx); name != "" {
+		attrs = append(attrs, "operation", name[:min(len(name), 100)])
+	} else if graphql.HasOperationContext(ctx) {
+		attrs = append(attrs, "operation", "anonymous")
+	}
+	if ri := RequestInfoFrom(ctx); ri != nil {
+		attrs = append(attrs, "request_id", ri.ID)
+	}
+	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
+		attrs = append(attrs, "trace_id", sc.TraceID().String())
+	}
+	return attrs
 }
 
 // Describe maps an error to its code and the message a client may see: the one table used by
@@ -83,7 +121,7 @@ func Describe(err error) (code, message string, masked bool) {
 // recoverFunc turns a resolver panic into a masked internal error, logged once.
 func recoverFunc(logger *slog.Logger) graphql.RecoverFunc {
 	return func(ctx context.Context, p any) error {
-		logger.ErrorContext(ctx, "resolver panic", "panic", fmt.Sprint(p))
+		logger.ErrorContext(ctx, "resolver panic", append([]any{"panic", fmt.Sprint(p)}, requestAttrs(ctx)...)...)
 		return errors.New("panic in resolver") // unknown to the presenter: shown as "internal error"
 	}
 }

@@ -14,19 +14,24 @@ import (
 
 // Limits bound what one request may cost. Zero values take the defaults below.
 type Limits struct {
-	MaxBodyBytes   int64         // request body; larger gets 413
-	MaxTokens      int           // parser tokens
-	MaxDepth       int           // selection depth
-	MaxAliases     int           // aliased fields
-	MaxRootFields  int           // fields at the top of an operation
-	MaxComplexity  int           // cost = page size x child cost, summed
-	RequestTimeout time.Duration // whole-request deadline (each query also has a Neo4j timeout)
+	MaxBodyBytes          int64         // request body; larger gets 413
+	MaxTokens             int           // parser tokens
+	MaxDepth              int           // selection depth (outside introspection)
+	MaxIntrospectionDepth int           // selection depth through __schema / __type
+	MaxAliases            int           // aliased fields, introspection included, fragments expanded
+	MaxRootFields         int           // fields at the top of an operation
+	MaxSelections         int           // fields once every fragment spread is expanded
+	MaxComplexity         int           // cost = page size x child cost, summed
+	MaxResponseBytes      int64         // the answer's JSON; larger is replaced by RESPONSE_TOO_LARGE
+	RequestTimeout        time.Duration // whole-request deadline (each query also has a Neo4j timeout)
+	WriteTimeout          time.Duration // from the request's start to the last byte written; default RequestTimeout + 5 s
 }
 
 // DefaultLimits are documented in README.
 var DefaultLimits = Limits{
-	MaxBodyBytes: 1 << 20, MaxTokens: 5000, MaxDepth: 12, MaxAliases: 30, MaxRootFields: 20,
-	MaxComplexity: 20000, RequestTimeout: 15 * time.Second,
+	MaxBodyBytes: 1 << 20, MaxTokens: 5000, MaxDepth: 12, MaxIntrospectionDepth: 20, MaxAliases: 30,
+	MaxRootFields: 20, MaxSelections: 10000, MaxComplexity: 20000, MaxResponseBytes: 8 << 20,
+	RequestTimeout: 15 * time.Second,
 }
 
 // WithDefaults returns l with every zero field set to its default.
@@ -35,10 +40,15 @@ func (l Limits) WithDefaults() Limits {
 	orDefault(&d.MaxBodyBytes, l.MaxBodyBytes)
 	orDefault(&d.MaxTokens, l.MaxTokens)
 	orDefault(&d.MaxDepth, l.MaxDepth)
+	orDefault(&d.MaxIntrospectionDepth, l.MaxIntrospectionDepth)
 	orDefault(&d.MaxAliases, l.MaxAliases)
 	orDefault(&d.MaxRootFields, l.MaxRootFields)
+	orDefault(&d.MaxSelections, l.MaxSelections)
 	orDefault(&d.MaxComplexity, l.MaxComplexity)
+	orDefault(&d.MaxResponseBytes, l.MaxResponseBytes)
 	orDefault(&d.RequestTimeout, l.RequestTimeout)
+	d.WriteTimeout = d.RequestTimeout + 5*time.Second
+	orDefault(&d.WriteTimeout, l.WriteTimeout)
 	return d
 }
 
@@ -57,14 +67,21 @@ func NewHandler(store Store, logger *slog.Logger, limits Limits) http.Handler {
 	l := limits.WithDefaults()
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{Store: store}, Complexity: complexity()}))
 	srv.AddTransport(transport.Options{AllowedMethods: []string{"GET", "POST", "OPTIONS"}})
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(getTransport{})
+	srv.AddTransport(postTransport{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.SetParserTokenLimit(l.MaxTokens)
 	srv.SetDisableSuggestion(true)
 	srv.Use(extension.Introspection{})
-	srv.Use(queryLimits{maxDepth: l.MaxDepth, maxAliases: l.MaxAliases, maxRootFields: l.MaxRootFields})
+	srv.Use(Observability{}) // outermost: sees the final response (operation name, code for logs and metrics); resolver spans (tracing.go)
+	// Order matters: extensions check the operation in the order they are added, and the
+	// complexity walk expands every fragment spread, so queryLimits (linear in the document,
+	// capping the expanded size) must come first.
+	srv.Use(queryLimits{maxDepth: l.MaxDepth, maxIntrospectionDepth: l.MaxIntrospectionDepth, maxAliases: l.MaxAliases,
+		maxRootFields: l.MaxRootFields, maxSelections: l.MaxSelections})
 	srv.Use(extension.FixedComplexityLimit(l.MaxComplexity))
+	srv.Use(rateCharge{}) // after the complexity limit: charges the computed cost to the client (ratecharge.go)
+	srv.Use(responseLimit{maxBytes: l.MaxResponseBytes})
 	srv.SetErrorPresenter(errorPresenter(logger))
 	srv.SetRecoverFunc(recoverFunc(logger))
 

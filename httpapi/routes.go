@@ -34,21 +34,36 @@ type Config struct {
 	// Prepared reports whether the database has been prepared (schema, bundled data);
 	// until then /readyz answers 503. Nil means always prepared.
 	Prepared func() bool
+	// RateLimit: per-client rate limit and in-flight cap of /graphql and /export (ratelimit.go);
+	// the zero value limits nothing.
+	RateLimit RateLimit
+	// Metrics collects Prometheus metrics (metrics.go); nil collects none. It is served at
+	// /metrics unless MetricsElsewhere (METRICS_ADDR set: server.go serves Metrics.Handler there).
+	Metrics          *Metrics
+	MetricsElsewhere bool
+	// CORSOrigins are the origins allowed to call /graphql and /export from a browser; empty
+	// or "*" means any (reads only; see newCORS).
+	CORSOrigins []string
+	// Tracing wraps every request in an OpenTelemetry span (tracing.go; SetupTracing installs
+	// the exporter).
+	Tracing bool
 }
 
 // New returns the server's handler: every route, wrapped in the request log.
 //
-//	/graphql              GraphQL over GET (queries) and POST JSON; CORS for any origin
+//	/graphql              GraphQL over GET (queries) and POST JSON; CORS (any origin unless CORSOrigins)
 //	/export/{format}      the selection as a file: gexf, graphml, cytoscape.json, graphology.json, nodes.csv, edges.csv
 //	/explore, /explore/   the network explorer page and its assets
 //	/livez                the process is up
 //	/readyz               the database is prepared and answers (503 otherwise, within a second)
+//	/metrics              Prometheus metrics (when Metrics is set, unless MetricsElsewhere)
 //	/                     the GraphQL playground (and its assets under /playground/)
 func New(c Config) http.Handler {
 	l := c.Limits.WithDefaults()
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", GraphQL(c.Store, c.Logger, l))
-	mux.Handle("/export/{format}", cors(exportHandler(c.Store, c.Logger, c.ExportTimeout)))
+	lim := newLimiter(c.RateLimit)
+	mux.Handle("/graphql", lim.graphQL(GraphQL(c.Store, c.Logger, l)))
+	mux.Handle("/export/{format}", lim.export(cors(exportHandler(c.Store, c.Logger, c.ExportTimeout))))
 	mux.Handle("/explore", web.Explorer())
 	mux.Handle("/explore/", web.Explorer())
 	mux.HandleFunc("/livez", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
@@ -66,12 +81,16 @@ func New(c Config) http.Handler {
 		fmt.Fprintln(w, "ready")
 	})
 	mux.Handle("/", web.Playground())
-	return logRequests(c.Logger, mux)
+	if c.Metrics != nil && !c.MetricsElsewhere {
+		mux.Handle("/metrics", c.Metrics.Handler())
+	}
+	return traced(c.Tracing, logRequests(c, mux))
 }
 
-// GraphQL is the /graphql endpoint: the executor with its limits, behind CORS, the body
-// limit and the request deadline.
+// GraphQL is the /graphql endpoint: the executor with its limits, behind CORS, the
+// GraphQL-over-HTTP status codes (status.go), the body limit and the request deadline. The
+// rate limit is New's, around it.
 func GraphQL(store graph.Store, logger *slog.Logger, limits graph.Limits) http.Handler {
 	l := limits.WithDefaults()
-	return cors(bounded(l, graph.NewHandler(store, logger, l)))
+	return cors(graphQLStatus(bounded(l, graph.NewHandler(store, logger, l))))
 }

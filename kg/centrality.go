@@ -1,6 +1,11 @@
 package kg
 
-import "math"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+)
 
 // Centrality on an edge list the store fetched for the filtered graph. Nodes are 0..n-1;
 // edges are pairs (from, to). directed=false treats every edge as going both ways.
@@ -17,12 +22,22 @@ func adjacency(n int, edges [][2]int, directed bool) [][]int {
 	return adj
 }
 
+// stopped reports why ctx ended, as the store reports its queries: a deadline is ErrTimeout,
+// a cancellation stays context.Canceled.
+func stopped(ctx context.Context) error {
+	err := ctx.Err()
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("%w: centrality stopped: %v", ErrTimeout, err)
+	}
+	return fmt.Errorf("centrality stopped: %w", err)
+}
+
 // PageRank computes PageRank with damping d by power iteration until the L1 change falls
 // under 1e-10 or PageRankMaxRounds rounds; rank of dangling nodes is spread evenly. Scores sum
-// to 1.
-func PageRank(n int, edges [][2]int, directed bool, d float64) []float64 {
+// to 1. It stops with an error when ctx ends (checked every round).
+func PageRank(ctx context.Context, n int, edges [][2]int, directed bool, d float64) ([]float64, error) {
 	if n == 0 {
-		return nil
+		return nil, ctx.Err()
 	}
 	adj := adjacency(n, edges, directed)
 	rank := make([]float64, n)
@@ -31,6 +46,9 @@ func PageRank(n int, edges [][2]int, directed bool, d float64) []float64 {
 		rank[i] = 1 / float64(n)
 	}
 	for round := 0; round < PageRankMaxRounds; round++ {
+		if ctx.Err() != nil {
+			return nil, stopped(ctx)
+		}
 		dangling := 0.0
 		for i := range next {
 			next[i] = 0
@@ -56,13 +74,14 @@ func PageRank(n int, edges [][2]int, directed bool, d float64) []float64 {
 			break
 		}
 	}
-	return rank
+	return rank, nil
 }
 
 // Betweenness computes exact betweenness centrality (Brandes 2001) on the unweighted graph:
 // for each node, the number of shortest paths between other pairs that pass through it, each
 // pair's paths sharing one unit. For an undirected graph each unordered pair counts once.
-func Betweenness(n int, edges [][2]int, directed bool) []float64 {
+// It stops with an error when ctx ends (checked before each source's O(edges) pass).
+func Betweenness(ctx context.Context, n int, edges [][2]int, directed bool) ([]float64, error) {
 	adj := adjacency(n, edges, directed)
 	cb := make([]float64, n)
 	sigma := make([]float64, n)
@@ -72,6 +91,9 @@ func Betweenness(n int, edges [][2]int, directed bool) []float64 {
 	stack := make([]int, 0, n)
 	queue := make([]int, 0, n)
 	for s := 0; s < n; s++ {
+		if ctx.Err() != nil {
+			return nil, stopped(ctx)
+		}
 		stack, queue = stack[:0], queue[:0]
 		for i := 0; i < n; i++ {
 			sigma[i], dist[i], delta[i], preds[i] = 0, -1, 0, preds[i][:0]
@@ -107,5 +129,5 @@ func Betweenness(n int, edges [][2]int, directed bool) []float64 {
 			cb[i] /= 2
 		}
 	}
-	return cb
+	return cb, nil
 }

@@ -436,12 +436,16 @@ func (s *Store) Rank(ctx context.Context, q kg.RankQuery) ([]kg.Ranked, error) {
 	directed := q.Filter.Direction != kg.Both
 	var scores []float64
 	if q.Measure == kg.MeasurePageRank {
-		scores = kg.PageRank(len(ids), edges, directed, kg.PageRankDamping)
+		if scores, err = kg.PageRank(ctx, len(ids), edges, directed, kg.PageRankDamping); err != nil {
+			return nil, err
+		}
 	} else {
 		if len(ids) > maxBetweennessNodes {
 			return nil, kg.Invalid("measure", "BETWEENNESS is computed exactly and allows at most %d nodes; the filtered graph has %d: narrow it with types, nodeTypes or a date filter", maxBetweennessNodes, len(ids))
 		}
-		scores = kg.Betweenness(len(ids), edges, directed)
+		if scores, err = kg.Betweenness(ctx, len(ids), edges, directed); err != nil {
+			return nil, err
+		}
 	}
 	order := make([]int, len(ids))
 	for i := range order {

@@ -9,7 +9,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -26,7 +28,20 @@ type Config struct {
 	Password     string
 	Database     string
 	QueryTimeout time.Duration // server-side transaction timeout and client deadline of every query
+	// Observe, when set, is told about every Cypher round trip (metrics, tracing).
+	Observe Observer
 }
+
+// Observer is told about every Cypher round trip that read and write make. It is called before
+// the query with the operation, the name of the Store method that runs it ("Node",
+// "Neighborhood", "Rank.func1"; a constant per call site, never Cypher text or parameter
+// values), and returns the context to run the query in and a function called once with the
+// outcome: nil, or the translated error (whose Neo4jCode method, when it has one, gives the
+// Neo4j status code). Metrics and tracing hang on it; this package imports neither.
+type Observer func(ctx context.Context, op string) (context.Context, func(err error))
+
+// MaxConnectionPoolSize is the driver's connection pool bound (exported as a metric).
+const MaxConnectionPoolSize = 100
 
 // Store is safe for concurrent use; one per process.
 type Store struct {
@@ -34,6 +49,8 @@ type Store struct {
 	db      string
 	timeout time.Duration
 	queries atomic.Int64
+	observe Observer
+	opNames sync.Map // caller pc -> operation name
 }
 
 // Open creates the driver and checks that Neo4j answers. It returns kg.ErrUnavailable (wrapped)
@@ -64,7 +81,7 @@ func New(cfg Config) (*Store, error) {
 			c.SocketConnectTimeout = time.Second
 			c.ConnectionAcquisitionTimeout = 2 * time.Second
 			c.MaxTransactionRetryTime = time.Second
-			c.MaxConnectionPoolSize = 100
+			c.MaxConnectionPoolSize = MaxConnectionPoolSize
 		})
 	if err != nil {
 		return nil, fmt.Errorf("neo4j driver: %w", err)
@@ -75,7 +92,7 @@ func New(cfg Config) (*Store, error) {
 	warm, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	_ = driver.VerifyConnectivity(warm)
-	return &Store{driver: driver, db: cfg.Database, timeout: cfg.QueryTimeout}, nil
+	return &Store{driver: driver, db: cfg.Database, timeout: cfg.QueryTimeout, observe: cfg.Observe}, nil
 }
 
 // Close releases the driver's connections.
@@ -97,7 +114,7 @@ func (s *Store) QueryCount() int64 { return s.queries.Load() }
 // transaction timeout and a matching client deadline.
 func (s *Store) read(ctx context.Context, cypher string, params map[string]any) (*neo4j.EagerResult, error) {
 	s.queries.Add(1)
-
+	ctx, done := s.begin(ctx)
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	res, err := neo4j.ExecuteQuery(ctx, s.driver, cypher, params, neo4j.EagerResultTransformer,
@@ -106,14 +123,18 @@ func (s *Store) read(ctx context.Context, cypher string, params map[string]any) 
 		neo4j.ExecuteQueryWithTransactionConfig(neo4j.WithTxTimeout(s.timeout),
 			neo4j.WithTxMetadata(map[string]any{"app": "policygraph"})))
 	if err != nil {
-		return nil, translate(ctx, err)
+		err = withCode(translate(ctx, err), err)
+		done(err)
+		return nil, err
 	}
+	done(nil)
 	return res, nil
 }
 
 // write runs fn in one managed (retried) write transaction.
 func (s *Store) write(ctx context.Context, timeout time.Duration, fn func(tx neo4j.ManagedTransaction) (any, error)) (any, error) {
 	s.queries.Add(1)
+	ctx, done := s.begin(ctx)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	session := s.driver.NewSession(ctx, neo4j.SessionConfig{DatabaseName: s.db, AccessMode: neo4j.AccessModeWrite})
@@ -121,9 +142,57 @@ func (s *Store) write(ctx context.Context, timeout time.Duration, fn func(tx neo
 	out, err := session.ExecuteWrite(ctx, fn, neo4j.WithTxTimeout(timeout),
 		neo4j.WithTxMetadata(map[string]any{"app": "policygraph"}))
 	if err != nil {
-		return nil, translate(ctx, err)
+		err = withCode(translate(ctx, err), err)
+		done(err)
+		return nil, err
 	}
+	done(nil)
 	return out, nil
+}
+
+// begin tells the observer (if any) that the caller of read or write starts a query, named
+// after the Store method that called it.
+func (s *Store) begin(ctx context.Context) (context.Context, func(error)) {
+	if s.observe == nil {
+		return ctx, func(error) {}
+	}
+	var pc [1]uintptr
+	runtime.Callers(3, pc[:]) // runtime.Callers, begin, read/write: the method calling read/write
+	name, ok := s.opNames.Load(pc[0])
+	if !ok {
+		f, _ := runtime.CallersFrames(pc[:]).Next()
+		n := f.Function
+		n = n[strings.LastIndexByte(n, '/')+1:]
+		n = strings.TrimPrefix(strings.TrimPrefix(n, "neo4jstore."), "(*Store).")
+		if n == "" {
+			n = "unknown"
+		}
+		name, _ = s.opNames.LoadOrStore(pc[0], n)
+	}
+	return s.observe(ctx, name.(string))
+}
+
+// codedError is a translated error that keeps the Neo4j status code of the driver error
+// behind it, for logs and traces; errors.Is and errors.As see the translated error.
+type codedError struct {
+	error
+	code string
+}
+
+func (e *codedError) Unwrap() error     { return e.error }
+func (e *codedError) Neo4jCode() string { return e.code }
+
+// withCode wraps translated with the Neo4j status code of raw, when raw carries one.
+func withCode(translated, raw error) error {
+	var nerr *neo4j.Neo4jError
+	var limit *neo4j.TransactionExecutionLimit
+	if errors.As(raw, &limit) && len(limit.Errors) > 0 {
+		raw = limit.Errors[len(limit.Errors)-1]
+	}
+	if translated == nil || !errors.As(raw, &nerr) || nerr.Code == "" {
+		return translated
+	}
+	return &codedError{error: translated, code: nerr.Code}
 }
 
 // translate maps driver errors to kg sentinels, keeping the original text for the log.

@@ -76,8 +76,8 @@ if [[ "$mode" == test ]]; then
   fi
   echo "policygraph: go vet ./..." >&2
   go vet ./...
-  # Node packages of the browser tests and of the export readers, installed from their lock files.
-  for dir in tests/browser tests/readers; do
+  # Node packages of the browser tests, the export readers and the graphql-http audit, installed from their lock files.
+  for dir in tests/browser tests/readers tests/audit; do
     [[ -f "$dir/package.json" ]] || continue
     command -v npm >/dev/null 2>&1 || die "npm not found ($dir): install Node.js 20+ with npm"
     lock="$dir/package-lock.json"
