@@ -75,7 +75,7 @@ func exportHandler(src export.Source, logger *slog.Logger, timeout time.Duration
 			return
 		}
 		if !errors.Is(err, context.Canceled) || r.Context().Err() == nil {
-			logger.Error("export cut short", "format", f.Name, "selection", o.Selection, "err", err)
+			logger.Error("export cut short", "format", f.Name, "selection", o.Selection, "request_id", exportRequestID(r), "err", err)
 		}
 		panic(http.ErrAbortHandler) // the client sees a broken transfer, not a short file
 	})
@@ -92,7 +92,7 @@ func failed(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err err
 		status = http.StatusInternalServerError
 	}
 	if masked {
-		logger.Warn("export failed", "path", r.URL.Path, "code", code, "err", err)
+		logger.Warn("export failed", "path", r.URL.Path, "code", code, "request_id", exportRequestID(r), "err", err)
 	}
 	if status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", "5")
@@ -106,4 +106,11 @@ func writeError(w http.ResponseWriter, status int, code, msg string) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"code": code, "message": msg}})
+}
+
+func exportRequestID(r *http.Request) string {
+	if ri := graph.RequestInfoFrom(r.Context()); ri != nil {
+		return ri.ID
+	}
+	return ""
 }

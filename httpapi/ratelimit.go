@@ -59,6 +59,7 @@ type limiter struct {
 	rl       RateLimit
 	now      func() time.Time
 	inflight chan struct{}
+	metrics  *Metrics // counts load shedding; 429s are counted by the metrics middleware
 
 	mu        sync.Mutex
 	buckets   map[netip.Addr]*bucket
@@ -70,14 +71,14 @@ type bucket struct {
 	at     time.Time
 }
 
-func newLimiter(rl RateLimit) *limiter {
+func newLimiter(rl RateLimit, m *Metrics) *limiter {
 	if rl.MaxClients <= 0 {
 		rl.MaxClients = DefaultMaxClients
 	}
 	if rl.Burst < 1 {
 		rl.Burst = max(1, rl.PointsPerSecond)
 	}
-	l := &limiter{rl: rl, now: time.Now, buckets: map[netip.Addr]*bucket{}}
+	l := &limiter{rl: rl, now: time.Now, buckets: map[netip.Addr]*bucket{}, metrics: m}
 	if rl.MaxInFlight > 0 {
 		l.inflight = make(chan struct{}, rl.MaxInFlight)
 	}
@@ -132,6 +133,7 @@ func (l *limiter) wrap(doorCost func(*http.Request) float64, graphQL bool, next 
 			case l.inflight <- struct{}{}:
 				defer func() { <-l.inflight }()
 			default:
+				l.metrics.Reject("concurrency")
 				refuse(w, r, graphQL, http.StatusServiceUnavailable, time.Second, graph.CodeServiceUnavailable,
 					"the server is busy; retry shortly")
 				return

@@ -151,7 +151,7 @@ func TestRateLimit429AfterBurst(t *testing.T) {
 // The bucket refills at PointsPerSecond; Retry-After says when the refused request would pass.
 func TestRateLimitRefills(t *testing.T) {
 	now := time.Unix(1000, 0)
-	lim := newLimiter(RateLimit{PointsPerSecond: 2, Burst: 4})
+	lim := newLimiter(RateLimit{PointsPerSecond: 2, Burst: 4}, nil)
 	lim.now = func() time.Time { return now }
 	h := lim.graphQL(GraphQL(&fakeStore{}, quietLogger(), graph.Limits{}))
 	const peer = "192.0.2.1:4000"
@@ -189,7 +189,7 @@ func TestRateLimitRefills(t *testing.T) {
 // far faster than a light one, and the query it cannot pay for never reaches the store.
 func TestRateLimitChargesComplexity(t *testing.T) {
 	store := &fakeStore{}
-	lim := newLimiter(RateLimit{PointsPerSecond: 0.001, Burst: 5000})
+	lim := newLimiter(RateLimit{PointsPerSecond: 0.001, Burst: 5000}, nil)
 	h := lim.graphQL(GraphQL(store, quietLogger(), graph.Limits{}))
 	served := func(peer, query string) int {
 		for n := 0; n < 10000; n++ {
@@ -225,7 +225,7 @@ func TestRateLimitChargesComplexity(t *testing.T) {
 // X-Forwarded-For is read only from a trusted proxy, and then its right-most untrusted hop is
 // the client (hops a client prepends cannot pick another's bucket).
 func TestRateLimitForwardedFor(t *testing.T) {
-	lim := newLimiter(RateLimit{PointsPerSecond: 1, Burst: 1, TrustedProxies: mustPrefixes(t, "10.0.0.0/8, 2001:db8::1")})
+	lim := newLimiter(RateLimit{PointsPerSecond: 1, Burst: 1, TrustedProxies: mustPrefixes(t, "10.0.0.0/8, 2001:db8::1")}, nil)
 	for _, c := range []struct {
 		peer, xff, want string
 	}{
@@ -375,7 +375,7 @@ func TestRateLimitOff(t *testing.T) {
 // Memory stays bounded whatever the number of clients.
 func TestRateLimitBoundedClients(t *testing.T) {
 	now := time.Unix(1000, 0)
-	lim := newLimiter(RateLimit{PointsPerSecond: 1, Burst: 10, MaxClients: 100})
+	lim := newLimiter(RateLimit{PointsPerSecond: 1, Burst: 10, MaxClients: 100}, nil)
 	lim.now = func() time.Time { return now }
 	for i := 0; i < 5000; i++ {
 		a := netip.AddrFrom4([4]byte{198, 18, byte(i >> 8), byte(i)})

@@ -6,6 +6,7 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/policygraph/policygraph/export"
 	"github.com/policygraph/policygraph/graph"
+	"github.com/policygraph/policygraph/kg"
 	"github.com/policygraph/policygraph/web"
 )
 
@@ -20,7 +22,8 @@ import (
 type Store interface {
 	graph.Store
 	export.Source
-	// Ready reports whether the database answers within ctx's deadline (kg.ErrUnavailable).
+	// Ready reports whether the database answers a query within ctx's deadline
+	// (kg.ErrUnavailable; kg.ErrUnauthorized when it refuses the credentials).
 	Ready(ctx context.Context) error
 }
 
@@ -61,21 +64,27 @@ type Config struct {
 func New(c Config) http.Handler {
 	l := c.Limits.WithDefaults()
 	mux := http.NewServeMux()
-	lim := newLimiter(c.RateLimit)
+	lim := newLimiter(c.RateLimit, c.Metrics)
 	mux.Handle("/graphql", lim.graphQL(GraphQL(c.Store, c.Logger, l)))
 	mux.Handle("/export/{format}", lim.export(cors(exportHandler(c.Store, c.Logger, c.ExportTimeout))))
 	mux.Handle("/explore", web.Explorer())
 	mux.Handle("/explore/", web.Explorer())
 	mux.HandleFunc("/livez", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
-		if c.Prepared != nil && !c.Prepared() {
-			http.Error(w, "not ready: database is being prepared", http.StatusServiceUnavailable)
-			return
-		}
+		// A real query (Store.Ready), bounded so that the answer comes within a second; asked
+		// before the preparation state so that refused credentials are named even then.
 		ctx, cancel := context.WithTimeout(r.Context(), 800*time.Millisecond)
 		defer cancel()
-		if err := c.Store.Ready(ctx); err != nil {
+		err := c.Store.Ready(ctx)
+		switch {
+		case errors.Is(err, kg.ErrUnauthorized):
+			http.Error(w, "not ready: the database rejected our credentials (NEO4J_USER/NEO4J_PASSWORD)", http.StatusServiceUnavailable)
+			return
+		case err != nil:
 			http.Error(w, "not ready: database unavailable", http.StatusServiceUnavailable)
+			return
+		case c.Prepared != nil && !c.Prepared():
+			http.Error(w, "not ready: database is being prepared", http.StatusServiceUnavailable)
 			return
 		}
 		fmt.Fprintln(w, "ready")

@@ -18,6 +18,10 @@ var (
 	ErrConflict    = errors.New("conflict")
 	ErrUnavailable = errors.New("service unavailable")
 	ErrTimeout     = errors.New("deadline exceeded")
+	// ErrUnauthorized: the database rejected the server's credentials (NEO4J_USER,
+	// NEO4J_PASSWORD). The store reports it together with ErrUnavailable, so clients see the
+	// database as unavailable while the log and /readyz name the cause.
+	ErrUnauthorized = errors.New("database credentials rejected")
 )
 
 // InvalidError is an ErrInvalid that says where: a record (or argument) and a field.
