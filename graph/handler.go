@@ -18,6 +18,7 @@ type Limits struct {
 	MaxTokens             int           // parser tokens
 	MaxDepth              int           // selection depth (outside introspection)
 	MaxIntrospectionDepth int           // selection depth through __schema / __type
+	MaxIntrospections     int           // __schema / __type fields in one operation
 	MaxAliases            int           // aliased fields, introspection included, fragments expanded
 	MaxRootFields         int           // fields at the top of an operation
 	MaxSelections         int           // fields once every fragment spread is expanded
@@ -29,7 +30,7 @@ type Limits struct {
 
 // DefaultLimits are documented in README.
 var DefaultLimits = Limits{
-	MaxBodyBytes: 1 << 20, MaxTokens: 5000, MaxDepth: 12, MaxIntrospectionDepth: 20, MaxAliases: 30,
+	MaxBodyBytes: 1 << 20, MaxTokens: 5000, MaxDepth: 12, MaxIntrospectionDepth: 20, MaxIntrospections: 3, MaxAliases: 30,
 	MaxRootFields: 20, MaxSelections: 10000, MaxComplexity: 20000, MaxResponseBytes: 8 << 20,
 	RequestTimeout: 15 * time.Second,
 }
@@ -41,6 +42,7 @@ func (l Limits) WithDefaults() Limits {
 	orDefault(&d.MaxTokens, l.MaxTokens)
 	orDefault(&d.MaxDepth, l.MaxDepth)
 	orDefault(&d.MaxIntrospectionDepth, l.MaxIntrospectionDepth)
+	orDefault(&d.MaxIntrospections, l.MaxIntrospections)
 	orDefault(&d.MaxAliases, l.MaxAliases)
 	orDefault(&d.MaxRootFields, l.MaxRootFields)
 	orDefault(&d.MaxSelections, l.MaxSelections)
@@ -77,7 +79,7 @@ func NewHandler(store Store, logger *slog.Logger, limits Limits) http.Handler {
 	// Order matters: extensions check the operation in the order they are added, and the
 	// complexity walk expands every fragment spread, so queryLimits (linear in the document,
 	// capping the expanded size) must come first.
-	srv.Use(queryLimits{maxDepth: l.MaxDepth, maxIntrospectionDepth: l.MaxIntrospectionDepth, maxAliases: l.MaxAliases,
+	srv.Use(queryLimits{maxDepth: l.MaxDepth, maxIntrospectionDepth: l.MaxIntrospectionDepth, maxIntrospections: l.MaxIntrospections, maxAliases: l.MaxAliases,
 		maxRootFields: l.MaxRootFields, maxSelections: l.MaxSelections})
 	srv.Use(extension.FixedComplexityLimit(l.MaxComplexity))
 	srv.Use(rateCharge{}) // after the complexity limit: charges the computed cost to the client (ratecharge.go)

@@ -18,7 +18,7 @@ import (
 // expand every fragment spread, so their work is the expanded field count, which only this
 // check bounds (a document of n fragments each spreading the next twice expands to 2^n).
 type queryLimits struct {
-	maxDepth, maxIntrospectionDepth, maxAliases, maxRootFields, maxSelections int
+	maxDepth, maxIntrospectionDepth, maxIntrospections, maxAliases, maxRootFields, maxSelections int
 }
 
 var _ interface {
@@ -47,6 +47,8 @@ func (l queryLimits) MutateOperationContext(ctx context.Context, oc *graphql.Ope
 		return limitError(fmt.Sprintf("operation is %d levels deep; the limit is %d", f.depth, l.maxDepth))
 	case f.introDepth > l.maxIntrospectionDepth:
 		return limitError(fmt.Sprintf("introspection is %d levels deep; the limit is %d", f.introDepth, l.maxIntrospectionDepth))
+	case f.intros > l.maxIntrospections:
+		return limitError(fmt.Sprintf("operation asks for the schema (__schema, __type) %s times; the limit is %d", count(f.intros), l.maxIntrospections))
 	case f.aliases > l.maxAliases:
 		return limitError(fmt.Sprintf("operation uses %s aliases; the limit is %d", count(f.aliases), l.maxAliases))
 	}
@@ -69,6 +71,7 @@ type figures struct {
 	aliases    int // aliased fields (alias differs from the name), every spread expanded
 	depth      int // levels of fields below the set, outside __schema/__type
 	introDepth int // levels below the set along paths through __schema/__type (0: none)
+	intros     int // __schema and __type fields, every spread expanded (each costs the schema's size)
 }
 
 const satMax = math.MaxInt32
@@ -89,6 +92,7 @@ func (f *figures) add(g figures) {
 	f.aliases = sat(f.aliases, g.aliases)
 	f.depth = max(f.depth, g.depth)
 	f.introDepth = max(f.introDepth, g.introDepth)
+	f.intros = sat(f.intros, g.intros)
 }
 
 // measurer computes figures in one pass over the document: each fragment's figures are
@@ -131,12 +135,15 @@ func (m *measurer) set(set ast.SelectionSet) figures {
 			f.fields = sat(f.fields, 1)
 			f.selections = sat(f.selections, sat(1, child.selections))
 			f.aliases = sat(f.aliases, child.aliases)
+			f.intros = sat(f.intros, child.intros)
 			if s.Alias != "" && s.Alias != s.Name {
 				f.aliases = sat(f.aliases, 1)
 			}
 			if s.Name == "__schema" || s.Name == "__type" {
 				// GraphiQL's own schema query is 15 levels deep: introspection has its own
-				// depth limit (aliases count as anywhere else).
+				// depth limit (aliases count as anywhere else). Introspection has no cost in
+				// the complexity count, so the number of schema reads is bounded here.
+				f.intros = sat(f.intros, 1)
 				f.introDepth = max(f.introDepth, 1+max(child.depth, child.introDepth))
 			} else {
 				f.depth = max(f.depth, 1+child.depth)

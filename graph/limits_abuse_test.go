@@ -156,11 +156,18 @@ func TestIntrospectionIsLimited(t *testing.T) {
 		fmt.Fprintf(&inner, "f%d: fields { name description } ", i)
 	}
 	inner.WriteString("} } }")
+	var many strings.Builder
+	many.WriteString("{ ")
+	for i := 0; i < 20; i++ { // within the alias limit, each a whole schema read
+		fmt.Fprintf(&many, "s%d: __schema { types { name fields { name } } } ", i)
+	}
+	many.WriteString("}")
 	deep := `{ __type(name: "Query") { ` + strings.Repeat("ofType { ", 22) + "name" + strings.Repeat(" }", 22) + " } }"
 	for _, c := range []struct{ name, query, want string }{
-		{"aliased roots", aliased.String(), "uses 48 aliases; the limit is 30"},
+		{"aliased roots", aliased.String(), "asks for the schema (__schema, __type) 16 times; the limit is 3"},
 		{"aliases inside __schema", inner.String(), "uses 40 aliases; the limit is 30"},
 		{"depth", deep, "introspection is 24 levels deep; the limit is 20"},
+		{"schema read 20 times", many.String(), "asks for the schema (__schema, __type) 20 times; the limit is 3"},
 	} {
 		a := ask(t, srv.URL, c.query)
 		if a.code() != graph.CodeLimit || !strings.Contains(a.Errors[0].Message, c.want) || a.Data != nil && string(a.Data) != "null" {
