@@ -9,11 +9,12 @@
 #   BENCH (.), BENCHTIME (1s)      make bench
 SHELL := /bin/bash
 
-.PHONY: help run test bench generate neo4j-build neo4j-start neo4j-stop neo4j-status reset
+.PHONY: help run test faults bench generate neo4j-build neo4j-start neo4j-stop neo4j-status reset
 
 help:
 	@echo "make run           server on a local Neo4j (started and stopped around it unless NEO4J_URI is set)"
 	@echo "make test          throw-away Neo4j + gqlgen check + go vet + go test -race ./..."
+	@echo "make faults        fault suite: the server binary against its own Neo4j, stopped, frozen, SIGTERM, 64 clients"
 	@echo "make bench         benchmarks against a throw-away Neo4j (BENCH, BENCHTIME)"
 	@echo "make generate      regenerate gqlgen code in graph/"
 	@echo "make neo4j-start   start the local Neo4j (port NEO4J_BOLT_PORT, data .neo4j-data/)"
@@ -25,6 +26,11 @@ run:
 
 test:
 	@bash scripts/test.sh test
+
+# The fault suite (faults/, docs/reliability.md) starts and stops a Neo4j of its own; CI runs it
+# after make test. Its figures are printed (-v), never asserted.
+faults:
+	POLICYGRAPH_FAULTS=1 go test -count=1 -v -timeout 20m $(GO_TEST_FLAGS) ./faults/
 
 bench:
 	@bash scripts/test.sh bench

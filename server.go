@@ -135,6 +135,7 @@ func serve(ctx context.Context, cfg Config, storeCfg neo4jstore.Config, logger *
 	prepCtx, stopPrep := context.WithCancel(ctx)
 	defer stopPrep()
 	go func() {
+		authLogged := false // refused credentials are logged once as an error, then at debug level
 		for delay := 200 * time.Millisecond; ; delay = min(2*delay, 5*time.Second) {
 			err := prepare(prepCtx, store, cfg, logger)
 			if err == nil {
@@ -145,7 +146,19 @@ func serve(ctx context.Context, cfg Config, storeCfg neo4jstore.Config, logger *
 			if prepCtx.Err() != nil {
 				return
 			}
-			logger.Warn("database not ready; retrying", "err", err, "retry_in", delay.String())
+			switch {
+			case errors.Is(err, kg.ErrUnauthorized):
+				level := slog.LevelError
+				if authLogged {
+					level = slog.LevelDebug
+				}
+				authLogged = true
+				logger.Log(prepCtx, level, "the database rejected our credentials (NEO4J_USER/NEO4J_PASSWORD); retrying",
+					"user", cfg.Neo4jUser, "uri", cfg.Neo4jURI, "err", err, "retry_in", delay.String())
+			default:
+				authLogged = false
+				logger.Warn("database not ready; retrying", "err", err, "retry_in", delay.String())
+			}
 			select {
 			case <-prepCtx.Done():
 				return

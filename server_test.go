@@ -354,6 +354,74 @@ func TestNeo4jDown(t *testing.T) {
 	}
 }
 
+// A wrong Neo4j password is named as such: /readyz says the credentials were rejected (not
+// "unavailable"), the log says so once at error level however often the preparation retries,
+// and a query still fails fast with a masked SERVICE_UNAVAILABLE (no password anywhere).
+func TestWrongPassword(t *testing.T) {
+	const wrong = "Not-The-Password-42"
+	env := storeEnv(t)
+	env["NEO4J_PASSWORD"] = wrong
+	env["LOG_LEVEL"] = "debug" // the retries after the first are logged at debug level
+	s := start(t, env)
+
+	quick := &http.Client{Timeout: time.Second} // /readyz answers within a second
+	var body string
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		res, err := quick.Get(s.url + "/readyz")
+		if err != nil {
+			t.Fatalf("/readyz did not answer within 1 s: %v", err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		body = string(b)
+		if res.StatusCode != 503 {
+			t.Fatalf("/readyz with a wrong password: %d %q", res.StatusCode, body)
+		}
+		if strings.Contains(body, "credentials") || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if want := "not ready: the database rejected our credentials (NEO4J_USER/NEO4J_PASSWORD)"; strings.TrimSpace(body) != want {
+		t.Errorf("/readyz body %q, want %q", body, want)
+	}
+	code, out := postQuery(t, s.url, `{ node(id: "org:aclu") { name } }`)
+	if code != 200 || !strings.Contains(toJSON(out), `"SERVICE_UNAVAILABLE"`) {
+		t.Errorf("query with a wrong password: %d %s", code, toJSON(out))
+	}
+	// Let the preparation retry a few times (200 ms, 400 ms, 800 ms, ...), then read the log.
+	for deadline := time.Now().Add(20 * time.Second); strings.Count(s.logs.String(), "rejected our credentials") < 3 && time.Now().Before(deadline); {
+		time.Sleep(200 * time.Millisecond)
+	}
+	s.stop(t)
+	logs := s.logs.String()
+	errorLines, retries := 0, 0
+	for _, line := range strings.Split(logs, "\n") {
+		var rec struct{ Level, Msg, Err string }
+		if json.Unmarshal([]byte(line), &rec) != nil {
+			continue
+		}
+		if strings.Contains(rec.Msg, "rejected our credentials (NEO4J_USER/NEO4J_PASSWORD)") {
+			retries++
+		}
+		if rec.Level == "ERROR" && strings.Contains(rec.Msg, "rejected our credentials (NEO4J_USER/NEO4J_PASSWORD)") {
+			errorLines++
+			if !strings.Contains(rec.Err, "Neo.ClientError.Security.Unauthorized") {
+				t.Errorf("the credentials error does not carry the driver's reason: %s", line)
+			}
+		}
+		if rec.Msg == "database not ready; retrying" {
+			t.Errorf("refused credentials logged as an unavailable database: %s", line)
+		}
+	}
+	if errorLines != 1 || retries < 3 {
+		t.Errorf("%d error lines about the credentials in %d attempts, want exactly 1 in 3 or more:\n%s", errorLines, retries, logs)
+	}
+	if strings.Contains(logs, wrong) || strings.Contains(body, wrong) || strings.Contains(toJSON(out), wrong) {
+		t.Error("the password appears in the logs or a response")
+	}
+}
+
 // The Neo4j password never reaches a log line, a response, a span or /metrics: the server runs
 // with a distinctive password against a Neo4j that does not answer (every path that reports a
 // driver error), at debug level, with console traces; an import fails the same way.

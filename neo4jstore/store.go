@@ -77,10 +77,16 @@ func New(cfg Config) (*Store, error) {
 	}
 	driver, err := neo4j.NewDriverWithContext(cfg.URI, neo4j.BasicAuth(cfg.User, cfg.Password, ""),
 		func(c *config.Config) {
-			// Fail fast when Neo4j is down: a public read must not hang on retries.
+			// Fail fast when Neo4j is down: a public read must not hang on retries. The driver
+			// sleeps about 2 s before its first retry whatever MaxTransactionRetryTime says, so
+			// a query to a Neo4j that refuses connections took 2 s; with 0 it is tried once and
+			// fails at once (docs/reliability.md, "Readiness and outages"). A pooled connection
+			// that went stale across a Neo4j restart is caught by the liveness check below
+			// (one RESET round trip for a connection idle longer than 5 s) instead of a retry.
 			c.SocketConnectTimeout = time.Second
 			c.ConnectionAcquisitionTimeout = 2 * time.Second
-			c.MaxTransactionRetryTime = time.Second
+			c.MaxTransactionRetryTime = 0
+			c.ConnectionLivenessCheckTimeout = 5 * time.Second
 			c.MaxConnectionPoolSize = MaxConnectionPoolSize
 		})
 	if err != nil {
@@ -98,12 +104,27 @@ func New(cfg Config) (*Store, error) {
 // Close releases the driver's connections.
 func (s *Store) Close(ctx context.Context) error { return s.driver.Close(ctx) }
 
-// Ready reports whether Neo4j answers within the context's deadline.
+// readyTimeout bounds one readiness query when the caller's context allows more.
+const readyTimeout = 3 * time.Second
+
+const cypherReady = `RETURN 1 AS ok`
+
+// Ready reports whether the database answers a real query (RETURN 1 on the configured
+// database, through the same read path as every query) within the context's deadline and at
+// most readyTimeout. Bolt answering is not enough: after a restart Neo4j accepts connections
+// some seconds before its database serves transactions. The error is kg.ErrUnavailable
+// (wrapped), or kg.ErrUnauthorized (with kg.ErrUnavailable) when the credentials are refused.
 func (s *Store) Ready(ctx context.Context) error {
-	if err := s.driver.VerifyConnectivity(ctx); err != nil {
-		return fmt.Errorf("%w: %v", kg.ErrUnavailable, err)
+	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
+	defer cancel()
+	res, err := s.read(ctx, cypherReady, nil)
+	switch {
+	case err == nil && len(res.Records) != 1:
+		return fmt.Errorf("%w: readiness query returned %d rows", kg.ErrUnavailable, len(res.Records))
+	case err != nil && !errors.Is(err, kg.ErrUnavailable):
+		return fmt.Errorf("%w: %w", kg.ErrUnavailable, err) // a timeout or anything else: not ready
 	}
-	return nil
+	return err
 }
 
 // QueryCount is the number of Cypher round trips this store has made: tests use it to prove
@@ -205,7 +226,11 @@ func translate(ctx context.Context, err error) error {
 	if errors.As(err, &limit) {
 		// Retries ran out: classify by the last attempt's error (the type does not unwrap).
 		if n := len(limit.Errors); n > 0 {
-			if inner := translate(ctx, limit.Errors[n-1]); errors.Is(inner, kg.ErrTimeout) || errors.Is(inner, kg.ErrConflict) {
+			inner := translate(ctx, limit.Errors[n-1])
+			if errors.Is(inner, kg.ErrUnauthorized) {
+				return inner
+			}
+			if errors.Is(inner, kg.ErrTimeout) || errors.Is(inner, kg.ErrConflict) {
 				return fmt.Errorf("%w: %v", errorKind(inner), err)
 			}
 		}
@@ -213,6 +238,8 @@ func translate(ctx context.Context, err error) error {
 	}
 	var nerr *neo4j.Neo4jError
 	switch {
+	case errors.As(err, &nerr) && isAuthFailure(nerr.Code):
+		return &unauthorizedError{err: err}
 	case errors.Is(err, context.DeadlineExceeded) || ctx.Err() == context.DeadlineExceeded:
 		return fmt.Errorf("%w: %v", kg.ErrTimeout, err)
 	case errors.Is(err, context.Canceled):
@@ -235,6 +262,22 @@ func translate(ctx context.Context, err error) error {
 	}
 	return err
 }
+
+// isAuthFailure says whether a Neo4j status code means the credentials were refused
+// (a wrong user or password, or too many failed attempts).
+func isAuthFailure(code string) bool {
+	return code == "Neo.ClientError.Security.Unauthorized" || code == "Neo.ClientError.Security.AuthenticationRateLimit"
+}
+
+// unauthorizedError is kg.ErrUnauthorized and kg.ErrUnavailable at once: clients see the
+// database as unavailable; the log and /readyz say that the credentials were refused.
+type unauthorizedError struct{ err error }
+
+func (e *unauthorizedError) Error() string {
+	return kg.ErrUnauthorized.Error() + " (check NEO4J_USER and NEO4J_PASSWORD): " + e.err.Error()
+}
+
+func (e *unauthorizedError) Unwrap() []error { return []error{kg.ErrUnauthorized, kg.ErrUnavailable} }
 
 func errorKind(err error) error {
 	for _, k := range []error{kg.ErrTimeout, kg.ErrConflict, kg.ErrUnavailable} {
