@@ -25,7 +25,8 @@ func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error)
 }
 
 func (r *queryResolver) Search(ctx context.Context, query string, types []model.NodeType, first *int, after *string) (*model.SearchConnection, error) {
-	page, err := r.Store.Search(ctx, kg.SearchQuery{Text: query, Types: strs(types), First: deref(first, kg.DefaultFirst), After: deref(after, "")})
+	page, err := r.Store.Search(ctx, kg.SearchQuery{Text: query, Types: strs(types), First: deref(first, kg.DefaultFirst), After: deref(after, ""),
+		Omit: omitted(ctx, "edges", "node")})
 	if err != nil {
 		return nil, err
 	}

@@ -221,3 +221,37 @@ func TestNodeNotFoundIsNull(t *testing.T) {
 		t.Errorf("got %s", got)
 	}
 }
+
+// Lists and search read only the selected parts of each node, and find every selected part
+// wherever it is selected: directly, in an inline fragment or in a named fragment.
+func TestListsFetchSelectedPartsThroughFragments(t *testing.T) {
+	e := setup(t)
+	type node struct {
+		ID          string
+		Description *string
+		Degree      int
+		Citations   []struct{ Quote string }
+	}
+	var out struct {
+		Stats, Search, Orgs struct{ Edges []struct{ Node node } }
+	}
+	decode(t, e.data(`{
+  stats: nodes(types: [Statistic], first: 3) { edges { node { id ...D ... on Statistic { citations { quote } } } } }
+  orgs: organizations(first: 3) { edges { node { id ...D } } }
+  search(query: "ACLU", types: [Organization], first: 1) { edges { node { id ... on Organization { description degree } } } }
+}
+fragment D on Node { description degree }`, nil), &out)
+	if len(out.Stats.Edges) == 0 || len(out.Orgs.Edges) == 0 || len(out.Search.Edges) == 0 {
+		t.Fatalf("empty lists: %+v", out)
+	}
+	for _, ed := range out.Stats.Edges {
+		if n := ed.Node; n.Degree == 0 || len(n.Citations) == 0 || n.Citations[0].Quote == "" {
+			t.Errorf("statistic %s: degree %d, %d citations", n.ID, n.Degree, len(n.Citations))
+		}
+	}
+	for _, ed := range append(out.Orgs.Edges, out.Search.Edges...) {
+		if n := ed.Node; n.Description == nil || *n.Description == "" || n.Degree == 0 {
+			t.Errorf("organization %s: description %v, degree %d", n.ID, n.Description, n.Degree)
+		}
+	}
+}

@@ -49,6 +49,7 @@ func (r *Resolver) nodeList(ctx context.Context, q kg.NodeQuery, filter *model.N
 	q.Order = string(deref(orderBy, model.NodeOrderName))
 	q.First, q.After = deref(first, kg.DefaultFirst), deref(after, "")
 	q.WithTotal = requested(ctx, "totalCount")
+	q.Omit = omitted(ctx, "edges", "node")
 	page, err := r.Store.ListNodes(ctx, q)
 	if err != nil {
 		return nil, err
@@ -86,6 +87,26 @@ func requested(ctx context.Context, name string) bool {
 		}
 	}
 	return false
+}
+
+// omitted says which costly parts of the nodes at path the query does not select, looking
+// through fragments on every node type, so the store does not read them.
+func omitted(ctx context.Context, path ...string) kg.Omit {
+	if graphql.GetFieldContext(ctx) == nil {
+		return kg.Omit{}
+	}
+	o := kg.Omit{Description: true, Degree: true, Citations: true}
+	for _, f := range childFields(ctx, path...) {
+		switch f.Name {
+		case "description":
+			o.Description = false
+		case "degree":
+			o.Degree = false
+		case "citations":
+			o.Citations = false
+		}
+	}
+	return o
 }
 
 // edgeFilter turns the common arguments of the relationship queries into a kg.EdgeFilter.

@@ -32,8 +32,14 @@ const (
 // Orders lists the node orders.
 var Orders = []string{OrderName, OrderDegree, OrderStartDate, OrderID}
 
+// Omit names the costly parts of a node a list may leave out when the client did not select
+// them: the description text, the degree count and the citations (with their Sources). The
+// zero value omits nothing.
+type Omit struct{ Description, Degree, Citations bool }
+
 // NodeQuery selects a page of nodes.
 type NodeQuery struct {
+	Omit         Omit     // parts of each node not to read
 	Types        []string // empty: all types
 	Kinds        []string
 	Statuses     []string
@@ -110,6 +116,7 @@ type NodePage struct {
 
 // SearchQuery is a full-text search.
 type SearchQuery struct {
+	Omit  Omit // parts of each node not to read
 	Text  string
 	Types []string
 	First int

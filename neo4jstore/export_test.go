@@ -145,3 +145,34 @@ func TestNeighborhoodOfUnknownNode(t *testing.T) {
 		t.Errorf("export around an unknown id: %v, begins %d", err, c.begins)
 	}
 }
+
+// Lists read only the parts the client selected: with Omit, no description, degree or
+// citations come back; without, they do (citations: Statistics; descriptions: organizations).
+func TestListsReadOnlyWhatIsSelected(t *testing.T) {
+	s := neo4jtest.Store(t)
+	neo4jtest.LoadBundled(t, s)
+	ctx := context.Background()
+	all := kg.Omit{Description: true, Degree: true, Citations: true}
+	for _, o := range []kg.Omit{{}, all} {
+		stats, err := s.ListNodes(ctx, kg.NodeQuery{Types: []string{kg.TypeStatistic}, First: 5, Omit: o})
+		if err != nil {
+			t.Fatal(err)
+		}
+		found, err := s.Search(ctx, kg.SearchQuery{Text: "ACLU", Types: []string{kg.TypeOrganization}, First: 1, Omit: o})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(stats.Nodes) == 0 || len(found.Nodes) != 1 {
+			t.Fatalf("no statistics listed (%d) or ACLU not found (%d)", len(stats.Nodes), len(found.Nodes))
+		}
+		for _, n := range stats.Nodes {
+			if got := n.Degree != 0 && len(n.Citations) != 0; got == (o == all) || n.Value == nil {
+				t.Errorf("omit %+v: statistic %s has degree %d, %d citations, value %v", o, n.ID, n.Degree, len(n.Citations), n.Value)
+			}
+		}
+		aclu := found.Nodes[0]
+		if got := aclu.Description != "" && aclu.Degree != 0; got == (o == all) || aclu.Name == "" {
+			t.Errorf("omit %+v: %s has description %q, degree %d", o, aclu.ID, aclu.Description, aclu.Degree)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/policygraph/policygraph/kg"
 )
@@ -36,7 +37,49 @@ const (
 )
 
 func nodeMap(v string) string { return fmt.Sprintf(nodeExpr, v) }
-func relMap(v string) string  { return fmt.Sprintf(relExpr, v) }
+
+// nodeMapOmit is nodeMap without the parts o leaves out (lists read only what the client
+// selected: a page of 100 nodes with long descriptions and many citations otherwise costs
+// Neo4j and the wire for nothing). The pieces are fixed text: no input reaches the Cypher.
+func nodeMapOmit(v string, o kg.Omit) string {
+	var b strings.Builder
+	b.WriteString(`%[1]s {.id, .type, .name, .aliases, .kind, .country, .status, .startDate, .endDate,
+	.docket, .value, .unit, .measure, .qualifier, .publisher, .url`)
+	if !o.Description {
+		b.WriteString(`, .description`)
+	}
+	if !o.Degree {
+		b.WriteString(`, degree: COUNT { (%[1]s)--() }`)
+	}
+	if !o.Citations {
+		b.WriteString(`, citations: ` + citationsExpr)
+	}
+	b.WriteString(`}`)
+	return fmt.Sprintf(b.String(), v)
+}
+
+// byOmit builds one query text per Omit value on first use.
+type byOmit struct {
+	mu    sync.Mutex
+	texts map[kg.Omit]string
+	build func(kg.Omit) string
+}
+
+func (c *byOmit) get(o kg.Omit) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t, ok := c.texts[o]; ok {
+		return t
+	}
+	if c.texts == nil {
+		c.texts = map[kg.Omit]string{}
+	}
+	t := c.build(o)
+	c.texts[o] = t
+	return t
+}
+
+func relMap(v string) string { return fmt.Sprintf(relExpr, v) }
 
 var nodeCypher = `
 MATCH (n:Node {id: $id})
@@ -75,16 +118,17 @@ var sortKeys = map[string]struct {
 	kg.OrderID:        {`n.id`, false},
 }
 
-// listCypher holds one query per order, built once from the fragments above: a total count
-// (only when asked) and one keyset page, in one round trip.
-var listCypher = func() map[string]string {
-	m := map[string]string{}
+// listCypher[order] holds one query per order and Omit, built from the fragments above on
+// first use: a total count (only when asked) and one keyset page, in one round trip.
+var listCypher = func() map[string]*byOmit {
+	m := map[string]*byOmit{}
 	for order, k := range sortKeys {
 		cmp, dir := ">", "ASC"
 		if k.desc {
 			cmp, dir = "<", "DESC"
 		}
-		m[order] = `
+		m[order] = &byOmit{build: func(o kg.Omit) string {
+			return `
 CALL () {
   WITH 1 AS one WHERE $withTotal // skip the count (and its scan) unless asked
   MATCH (n:Node)` + listFilter + `
@@ -95,9 +139,10 @@ CALL () {
   WITH n, ` + k.expr + ` AS key
   WHERE $afterId IS NULL OR key ` + cmp + ` $afterKey OR (key = $afterKey AND n.id > $afterId)
   WITH n, key ORDER BY key ` + dir + `, n.id ASC LIMIT $limit
-  RETURN collect({node: ` + nodeMap("n") + `, key: key}) AS rows
+  RETURN collect({node: ` + nodeMapOmit("n", o) + `, key: key}) AS rows
 }
 RETURN total, rows`
+		}}
 	}
 	return m
 }()
@@ -120,7 +165,7 @@ func (s *Store) ListNodes(ctx context.Context, q kg.NodeQuery) (*kg.NodePage, er
 		}
 		params["afterId"], params["afterKey"] = c.ID, c.Key
 	}
-	res, err := s.read(ctx, listCypher[q.Order], params)
+	res, err := s.read(ctx, listCypher[q.Order].get(q.Omit), params)
 	if err != nil {
 		return nil, err
 	}
@@ -144,13 +189,15 @@ func (s *Store) ListNodes(ctx context.Context, q kg.NodeQuery) (*kg.NodePage, er
 
 // searchCypher ranks nodes by full-text relevance (case- and accent-insensitive analyzer) and
 // pages by (score, id).
-var searchCypher = `
+var searchCypher = &byOmit{build: func(o kg.Omit) string {
+	return `
 CALL db.index.fulltext.queryNodes('node_text', $q) YIELD node AS n, score
 WHERE (size($types) = 0 OR n.type IN $types)
   AND ($afterId IS NULL OR score < $afterScore OR (score = $afterScore AND n.id > $afterId))
 WITH n, score ORDER BY score DESC, n.id ASC LIMIT $limit
-RETURN ` + nodeMap("n") + ` AS node, score
+RETURN ` + nodeMapOmit("n", o) + ` AS node, score
 ORDER BY score DESC, node.id ASC`
+}}
 
 // Search finds nodes whose name, aliases or description match the words of q.Text.
 func (s *Store) Search(ctx context.Context, q kg.SearchQuery) (*kg.NodePage, error) {
@@ -178,7 +225,7 @@ func (s *Store) Search(ctx context.Context, q kg.SearchQuery) (*kg.NodePage, err
 		}
 		params["afterId"], params["afterScore"] = c.ID, f
 	}
-	res, err := s.read(ctx, searchCypher, params)
+	res, err := s.read(ctx, searchCypher.get(q.Omit), params)
 	if err != nil {
 		return nil, err
 	}
