@@ -3,9 +3,14 @@ package graph_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"maps"
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/policygraph/policygraph/graph"
 )
 
 // Checklist S15: Cypher-injection strings in every string argument (as literals and as
@@ -71,5 +76,40 @@ func TestInjectionStringsLeaveTheGraphUnchanged(t *testing.T) {
 	}
 	if strings.Contains(e.logs.String(), "SyntaxError") {
 		t.Error("a payload reached Neo4j as Cypher text (syntax error logged)")
+	}
+}
+
+// Checklist S11/S12 while the API has no writes: the schema has no mutation type, and a
+// mutation sent over GET or POST is refused with no side effect. When mutations arrive
+// (issue 10), this test fails on purpose: replace it with the credential and GET checks.
+func TestNoWritesWithoutCredentials(t *testing.T) {
+	e := setup(t)
+	if graph.NewExecutableSchema(graph.Config{}).Schema().Mutation != nil {
+		t.Fatal("the schema has mutations now: test S11 (405 over GET) and S12 (401/403 without a token) instead")
+	}
+	ctx := context.Background()
+	before, rels, _, err := e.store.Counts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, _ := e.post(`mutation { deleteNode(id: "org:aclu") { id } }`, nil)
+	if len(res.Errors) == 0 || !strings.Contains(res.Errors[0].Message, "mutation") {
+		t.Errorf("POST mutation: %+v", res.Errors)
+	}
+	get, err := http.Get(e.srv.URL + "?query=" + url.QueryEscape(`mutation { deleteNode(id: "org:aclu") { id } }`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(get.Body)
+	get.Body.Close()
+	if !strings.Contains(string(body), `"errors"`) || strings.Contains(string(body), `"data":{`) {
+		t.Errorf("GET mutation: HTTP %d %s", get.StatusCode, body)
+	}
+	after, rels2, _, err := e.store.Counts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !maps.Equal(before, after) || !maps.Equal(rels, rels2) {
+		t.Errorf("a refused mutation changed the graph: %v -> %v", before, after)
 	}
 }
