@@ -21,14 +21,14 @@ import (
 // carry citations as source ids (Sources are few: each backs many facts).
 var exportSourcesCypher = `
 MATCH (src:Source)
-RETURN src {.id, .type, .name, .aliases, .description, .kind, .publisher, .url, .startDate} AS src`
+RETURN src ` + sourceProps + ` AS src`
 
 // exportNodesCypher: every node of the allowed types, in id order (the id constraint's index
 // gives the order without a sort).
 var exportNodesCypher = `
 MATCH (n:Node) WHERE n.id IS NOT NULL AND ` + nodeTypeWhere("n") + `
 WITH n ORDER BY n.id
-RETURN ` + fmt.Sprintf(nodeRefsExpr, "n") + ` AS node`
+RETURN ` + nodeProjection("n", kg.Omit{}, citationRefsExpr) + ` AS node`
 
 // exportEdgesCypher: every relationship that passes the filter between nodes of the allowed
 // types, grouped by start node in id order. %s is typeUnion(types): a relationship-type
@@ -38,7 +38,7 @@ MATCH (a:Node) WHERE a.id IS NOT NULL AND ` + nodeTypeWhere("a") + `
 WITH a ORDER BY a.id
 MATCH (a)-[r%s]->(b:Node)
 WHERE ` + strings.ReplaceAll(relWhere("r")+` AND `+nodeTypeWhere("b"), "%", "%%") + `
-RETURN ` + strings.ReplaceAll(fmt.Sprintf(relRefsExpr, "r"), "%", "%%") + ` AS rel`
+RETURN ` + strings.ReplaceAll(relProjection("r", citationRefsExpr), "%", "%%") + ` AS rel`
 
 // Export writes the selection q to w: Begin, then the nodes, then the edges (only the parts
 // asked for). Errors before Begin are kg sentinels (ErrInvalid naming the parameter,

@@ -13,35 +13,30 @@ import (
 // Cypher fragments shared by every read that returns nodes or relationships, so all of them
 // map the same way. %[1]s is the variable name.
 const (
+	// sourceProps: what a citation tells of its Source.
+	sourceProps = `{.id, .type, .name, .aliases, .description, .kind, .publisher, .url, .startDate}`
+	// citationsExpr: the citations with each Source looked up.
 	citationsExpr = `[i IN range(0, size(coalesce(%[1]s.citationSources, [])) - 1) | {
 	quote: %[1]s.citationQuotes[i], locator: %[1]s.citationLocators[i],
-	source: head(COLLECT { MATCH (src:Node {id: %[1]s.citationSources[i]})
-	  RETURN src {.id, .type, .name, .aliases, .description, .kind, .publisher, .url, .startDate} })}]`
-	nodeExpr = `%[1]s {.id, .type, .name, .aliases, .description, .kind, .country, .status, .startDate, .endDate,
-	.docket, .value, .unit, .measure, .qualifier, .publisher, .url,
-	degree: COUNT { (%[1]s)--() }, citations: ` + citationsExpr + `}`
-	relExpr = `%[1]s {.id, .role, .outcome, .description, .startDate, .endDate, .rangeFrom, .rangeTo, type: type(%[1]s),
-	from: startNode(%[1]s).id, to: endNode(%[1]s).id, citations: ` + citationsExpr + `}`
-)
-
-// The same maps with each citation's source as {id} only, for whole-graph exports, which
-// look the Sources up once instead of once per citation (2x faster at 100k nodes).
-const (
+	source: head(COLLECT { MATCH (src:Node {id: %[1]s.citationSources[i]}) RETURN src ` + sourceProps + ` })}]`
+	// citationRefsExpr: the citations with each Source as {id} only, for whole-graph exports,
+	// which look the Sources up once instead of once per citation (2x faster at 100k nodes).
 	citationRefsExpr = `[i IN range(0, size(coalesce(%[1]s.citationSources, [])) - 1) | {
 	quote: %[1]s.citationQuotes[i], locator: %[1]s.citationLocators[i], source: {id: %[1]s.citationSources[i]}}]`
-	nodeRefsExpr = `%[1]s {.id, .type, .name, .aliases, .description, .kind, .country, .status, .startDate, .endDate,
-	.docket, .value, .unit, .measure, .qualifier, .publisher, .url,
-	degree: COUNT { (%[1]s)--() }, citations: ` + citationRefsExpr + `}`
-	relRefsExpr = `%[1]s {.id, .role, .outcome, .description, .startDate, .endDate, .rangeFrom, .rangeTo, type: type(%[1]s),
-	from: startNode(%[1]s).id, to: endNode(%[1]s).id, citations: ` + citationRefsExpr + `}`
 )
 
-func nodeMap(v string) string { return fmt.Sprintf(nodeExpr, v) }
+func nodeMap(v string) string { return nodeProjection(v, kg.Omit{}, citationsExpr) }
+
+func relMap(v string) string { return relProjection(v, citationsExpr) }
 
 // nodeMapOmit is nodeMap without the parts o leaves out (lists read only what the client
 // selected: a page of 100 nodes with long descriptions and many citations otherwise costs
-// Neo4j and the wire for nothing). The pieces are fixed text: no input reaches the Cypher.
-func nodeMapOmit(v string, o kg.Omit) string {
+// Neo4j and the wire for nothing).
+func nodeMapOmit(v string, o kg.Omit) string { return nodeProjection(v, o, citationsExpr) }
+
+// nodeProjection is the one map every node read returns, less the parts o leaves out, with
+// citations rendered by the given fragment. The pieces are fixed text: no input reaches Cypher.
+func nodeProjection(v string, o kg.Omit, citations string) string {
 	var b strings.Builder
 	b.WriteString(`%[1]s {.id, .type, .name, .aliases, .kind, .country, .status, .startDate, .endDate,
 	.docket, .value, .unit, .measure, .qualifier, .publisher, .url`)
@@ -52,10 +47,16 @@ func nodeMapOmit(v string, o kg.Omit) string {
 		b.WriteString(`, degree: COUNT { (%[1]s)--() }`)
 	}
 	if !o.Citations {
-		b.WriteString(`, citations: ` + citationsExpr)
+		b.WriteString(`, citations: ` + citations)
 	}
 	b.WriteString(`}`)
 	return fmt.Sprintf(b.String(), v)
+}
+
+// relProjection is the one map every relationship read returns.
+func relProjection(v, citations string) string {
+	return fmt.Sprintf(`%[1]s {.id, .role, .outcome, .description, .startDate, .endDate, .rangeFrom, .rangeTo, type: type(%[1]s),
+	from: startNode(%[1]s).id, to: endNode(%[1]s).id, citations: `+citations+`}`, v)
 }
 
 // byOmit builds one query text per Omit value on first use.
@@ -78,8 +79,6 @@ func (c *byOmit) get(o kg.Omit) string {
 	c.texts[o] = t
 	return t
 }
-
-func relMap(v string) string { return fmt.Sprintf(relExpr, v) }
 
 var nodeCypher = `
 MATCH (n:Node {id: $id})
