@@ -23,6 +23,7 @@ const (
 	CodeLimit              = "QUERY_TOO_COMPLEX"
 	CodeResponseTooLarge   = "RESPONSE_TOO_LARGE" // the answer would exceed Limits.MaxResponseBytes
 	CodeBadRequest         = "BAD_REQUEST"        // the HTTP request is not a readable GraphQL request
+	CodeRateLimited        = "RATE_LIMITED"       // the client's rate limit is spent (HTTP 429, Retry-After)
 )
 
 var codes = []struct {

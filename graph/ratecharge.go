@@ -8,10 +8,6 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
-// CodeRateLimited is the extensions.code of an operation refused because its client's rate
-// limit is spent (HTTP 429 with Retry-After).
-const CodeRateLimited = "RATE_LIMITED"
-
 // ChargeFunc charges the client of a request for an operation of the given cost (its
 // computed complexity, at least 1). A non-nil error refuses the operation before it runs;
 // its text is shown to the client.

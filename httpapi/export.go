@@ -81,13 +81,16 @@ func exportHandler(src export.Source, logger *slog.Logger, timeout time.Duration
 	})
 }
 
+// exportStatus is the HTTP status of each error code before the first byte; others are 500.
+var exportStatus = map[string]int{
+	graph.CodeBadUserInput: http.StatusBadRequest, graph.CodeNotFound: http.StatusNotFound,
+	graph.CodeServiceUnavailable: http.StatusServiceUnavailable, graph.CodeTimeout: http.StatusGatewayTimeout,
+}
+
 // failed answers an error raised before any byte was written, through the one code table.
 func failed(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) {
 	code, msg, masked := graph.Describe(err)
-	status := map[string]int{
-		graph.CodeBadUserInput: http.StatusBadRequest, graph.CodeNotFound: http.StatusNotFound,
-		graph.CodeServiceUnavailable: http.StatusServiceUnavailable, graph.CodeTimeout: http.StatusGatewayTimeout,
-	}[code]
+	status := exportStatus[code]
 	if status == 0 {
 		status = http.StatusInternalServerError
 	}

@@ -244,7 +244,7 @@ func statusCode(status int) string {
 	case status == http.StatusUnsupportedMediaType:
 		return "UNSUPPORTED_MEDIA_TYPE"
 	case status == http.StatusTooManyRequests:
-		return "RATE_LIMITED"
+		return graph.CodeRateLimited
 	case status == http.StatusServiceUnavailable:
 		return graph.CodeServiceUnavailable
 	case status == http.StatusGatewayTimeout:

@@ -31,8 +31,8 @@ var requestErrorCodes = map[string]bool{
 	"GRAPHQL_PARSE_FAILED":      true,
 	"GRAPHQL_VALIDATION_FAILED": true,
 	"COMPLEXITY_LIMIT_EXCEEDED": true, // gqlgen's complexity limit
-	"BAD_REQUEST":               true, // graph's transports: the HTTP request is not a readable GraphQL request
-	"RESPONSE_TOO_LARGE":        true, // graph's response limit: the whole answer is replaced by this error
+	graph.CodeBadRequest:        true, // graph's transports: the HTTP request is not a readable GraphQL request
+	graph.CodeResponseTooLarge:  true, // graph's response limit: the whole answer is replaced by this error
 	graph.CodeLimit:             true,
 }
 
