@@ -39,7 +39,8 @@ func nodeMapOmit(v string, o kg.Omit) string { return nodeProjection(v, o, citat
 func nodeProjection(v string, o kg.Omit, citations string) string {
 	var b strings.Builder
 	b.WriteString(`%[1]s {.id, .type, .name, .aliases, .kind, .country, .status, .startDate, .endDate,
-	.docket, .value, .unit, .measure, .qualifier, .publisher, .url`)
+	.docket, .value, .unit, .measure, .qualifier, .publisher, .url, .nameValues, .nameLangs, .nameKinds, .nameReasons,
+	.inferred, .inferredReason`)
 	if !o.Description {
 		b.WriteString(`, .description`)
 	}
@@ -55,7 +56,7 @@ func nodeProjection(v string, o kg.Omit, citations string) string {
 
 // relProjection is the one map every relationship read returns.
 func relProjection(v, citations string) string {
-	return fmt.Sprintf(`%[1]s {.id, .role, .outcome, .description, .startDate, .endDate, .rangeFrom, .rangeTo, type: type(%[1]s),
+	return fmt.Sprintf(`%[1]s {.id, .role, .outcome, .description, .startDate, .endDate, .rangeFrom, .rangeTo, .inferred, .inferredReason, type: type(%[1]s),
 	from: startNode(%[1]s).id, to: endNode(%[1]s).id, citations: `+citations+`}`, v)
 }
 
