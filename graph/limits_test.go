@@ -217,3 +217,8 @@ func TestSchemaIsDescribed(t *testing.T) {
 		}
 	}
 }
+
+func (f *failingStore) NodeWith(ctx context.Context, id string, _ kg.Omit, _ *kg.RelQuery) (*kg.Node, *kg.RelPage, error) {
+	n, err := f.Node(ctx, id)
+	return n, nil, err
+}

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/vikstrous/dataloadgen"
 
@@ -17,11 +16,13 @@ import (
 // loaders: every parent asking with the same arguments is served by one Cypher query.
 
 type relKey struct {
-	id    string
-	types string // comma-joined, sorted
-	dir   kg.Direction
-	first int
-	after string
+	id          string
+	types       string // comma-joined, sorted
+	dir         kg.Direction
+	first       int
+	after       string
+	other       kg.Omit // parts of the far-end nodes not selected
+	noCitations bool    // the relationships' citations are not selected
 }
 
 type supportsKey struct {
@@ -39,7 +40,9 @@ type loaders struct {
 type loadersKey struct{}
 
 func newLoaders(store Store) *loaders {
-	opts := []dataloadgen.Option{dataloadgen.WithWait(5 * time.Millisecond), dataloadgen.WithBatchCapacity(2000)}
+	// No timed wait: the common shapes are primed by look-ahead (prefetch.go) before their
+	// nested resolvers run, so a loader call that still reaches Neo4j goes at once.
+	opts := []dataloadgen.Option{dataloadgen.WithWait(0), dataloadgen.WithBatchCapacity(2000)}
 	return &loaders{
 		rels: dataloadgen.NewMappedLoader(func(ctx context.Context, keys []relKey) (map[relKey]*kg.RelPage, error) {
 			return batched(keys, func(q relKey, ids []string) (map[string]*kg.RelPage, error) {
@@ -47,7 +50,7 @@ func newLoaders(store Store) *loaders {
 				if q.types != "" {
 					types = strings.Split(q.types, ",")
 				}
-				return store.RelationshipsOf(ctx, ids, kg.RelQuery{Types: types, Direction: q.dir, First: q.first, After: q.after})
+				return store.RelationshipsOf(ctx, ids, q.query(types))
 			})
 		}, opts...),
 		supports: dataloadgen.NewMappedLoader(func(ctx context.Context, keys []supportsKey) (map[supportsKey]*kg.RelPage, error) {
@@ -110,8 +113,12 @@ func loadersFrom(ctx context.Context, store Store) *loaders {
 	return newLoaders(store) // e.g. a resolver called outside the HTTP handler
 }
 
-func relKeyOf(id string, types []string, dir kg.Direction, first int, after string) relKey {
-	t := slices.Clone(types)
+func relKeyOf(id string, q kg.RelQuery) relKey {
+	t := slices.Clone(q.Types)
 	slices.Sort(t)
-	return relKey{id: id, types: strings.Join(t, ","), dir: dir, first: first, after: after}
+	return relKey{id: id, types: strings.Join(t, ","), dir: q.Direction, first: q.First, after: q.After, other: q.Other, noCitations: q.NoCitations}
+}
+
+func (k relKey) query(types []string) kg.RelQuery {
+	return kg.RelQuery{Types: types, Direction: k.dir, First: k.first, After: k.after, Other: k.other, NoCitations: k.noCitations}
 }

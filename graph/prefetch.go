@@ -7,6 +7,7 @@ import (
 	"github.com/vikstrous/dataloadgen"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/policygraph/policygraph/kg"
 )
@@ -40,6 +41,49 @@ func childFields(ctx context.Context, path ...string) []graphql.CollectedField {
 	return fields
 }
 
+// relSelection reads, from the selection set of a `relationships` field, what its page may
+// leave out: the unselected parts of the far-end nodes (under edges.other, edges.node.from and
+// edges.node.to) and the relationships' citations when edges.node.citations is not selected.
+func relSelection(oc *graphql.OperationContext, sel ast.SelectionSet) (other kg.Omit, noCitations bool) {
+	other, noCitations = kg.Omit{Description: true, Degree: true, Citations: true}, true
+	for _, e := range graphql.CollectFields(oc, sel, allTypes) {
+		if e.Name != "edges" {
+			continue
+		}
+		for _, f := range graphql.CollectFields(oc, e.Selections, allTypes) {
+			switch f.Name {
+			case "other":
+				other = keep(other, oc, f.Selections)
+			case "node":
+				for _, g := range graphql.CollectFields(oc, f.Selections, allTypes) {
+					switch g.Name {
+					case "citations":
+						noCitations = false
+					case "from", "to":
+						other = keep(other, oc, g.Selections)
+					}
+				}
+			}
+		}
+	}
+	return other, noCitations
+}
+
+// keep clears from o the parts a node selection set selects.
+func keep(o kg.Omit, oc *graphql.OperationContext, sel ast.SelectionSet) kg.Omit {
+	for _, f := range graphql.CollectFields(oc, sel, allTypes) {
+		switch f.Name {
+		case "description":
+			o.Description = false
+		case "degree":
+			o.Degree = false
+		case "citations":
+			o.Citations = false
+		}
+	}
+	return o
+}
+
 // prefetch primes the relationship and supports loaders for nodes listed at path.
 func (r *Resolver) prefetch(ctx context.Context, ids []string, path ...string) error {
 	if len(ids) == 0 {
@@ -57,7 +101,8 @@ func (r *Resolver) prefetch(ctx context.Context, ids []string, path ...string) e
 			if q.Validate() != nil {
 				continue // the resolver reports the error with the argument's name
 			}
-			key := relKeyOf("", q.Types, q.Direction, q.First, q.After)
+			q.Other, q.NoCitations = relSelection(oc, f.Selections)
+			key := relKeyOf("", q)
 			if done[key] {
 				continue
 			}

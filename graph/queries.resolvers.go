@@ -7,21 +7,13 @@ package graph
 
 import (
 	"context"
-	"errors"
 
 	"github.com/policygraph/policygraph/graph/model"
 	"github.com/policygraph/policygraph/kg"
 )
 
 func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error) {
-	n, err := r.Store.Node(ctx, id)
-	if errors.Is(err, kg.ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return toModel(n), nil
+	return r.node(ctx, id)
 }
 
 func (r *queryResolver) Search(ctx context.Context, query string, types []model.NodeType, first *int, after *string) (*model.SearchConnection, error) {

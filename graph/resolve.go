@@ -2,6 +2,8 @@ package graph
 
 import (
 	"context"
+	"errors"
+	"slices"
 
 	"github.com/99designs/gqlgen/graphql"
 
@@ -33,11 +35,62 @@ func (r *Resolver) relationships(ctx context.Context, id string, self model.Node
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
-	page, err := loadersFrom(ctx, r.Store).rels.Load(ctx, relKeyOf(id, q.Types, q.Direction, q.First, q.After))
+	if fc := graphql.GetFieldContext(ctx); fc != nil {
+		q.Other, q.NoCitations = relSelection(graphql.GetOperationContext(ctx), fc.Field.Selections)
+	}
+	page, err := loadersFrom(ctx, r.Store).rels.Load(ctx, relKeyOf(id, q))
 	if err != nil {
 		return nil, err
 	}
+	// The far ends' own nested fields (relationships of relationships) are primed for the
+	// whole page at once, so the next level does not go one node at a time.
+	if page != nil && len(page.Relationships) > 0 {
+		var ends []string
+		for _, rel := range page.Relationships {
+			ends = append(ends, rel.From, rel.To)
+		}
+		ends = slices.Compact(slices.Sorted(slices.Values(ends)))
+		for _, path := range [][]string{{"edges", "other"}, {"edges", "node", "from"}, {"edges", "node", "to"}} {
+			if err := r.prefetch(ctx, ends, path...); err != nil {
+				return nil, err
+			}
+		}
+	}
 	return relConnection(page, self, id), nil
+}
+
+// node resolves node(id): the node with only the selected costly parts and, when selected,
+// its first page of relationships, in one round trip (the page primes the loader).
+func (r *Resolver) node(ctx context.Context, id string) (model.Node, error) {
+	o := omitted(ctx)
+	var rq *kg.RelQuery
+	var key relKey
+	oc := graphql.GetOperationContext(ctx)
+	for _, f := range childFields(ctx) {
+		if f.Name != "relationships" {
+			continue
+		}
+		args := f.ArgumentMap(oc.Variables)
+		q := kg.RelQuery{Types: argStrings(args["types"]), Direction: kg.Direction(argString(args["direction"])),
+			First: argInt(args["first"], kg.DefaultFirst), After: argString(args["after"])}
+		if q.Validate() != nil {
+			break // the field's resolver reports the error with the argument's name
+		}
+		q.Other, q.NoCitations = relSelection(oc, f.Selections)
+		rq, key = &q, relKeyOf(id, q)
+		break // one page in the root query; other aliases go through the loader
+	}
+	n, page, err := r.Store.NodeWith(ctx, id, o, rq)
+	if errors.Is(err, kg.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if rq != nil && page != nil {
+		loadersFrom(ctx, r.Store).rels.Prime(key, page)
+	}
+	return toModel(n), nil
 }
 
 // nodeList runs a node list query shared by every per-type list.

@@ -12,6 +12,9 @@ import (
 type Store interface {
 	// Node returns one node or kg.ErrNotFound.
 	Node(ctx context.Context, id string) (*kg.Node, error)
+	// NodeWith reads a node without the parts o leaves out and, when rq is set, one page of
+	// its relationships in the same round trip.
+	NodeWith(ctx context.Context, id string, o kg.Omit, rq *kg.RelQuery) (*kg.Node, *kg.RelPage, error)
 	// ListNodes returns one page of nodes (validates q).
 	ListNodes(ctx context.Context, q kg.NodeQuery) (*kg.NodePage, error)
 	// Search runs a full-text search (validates q).

@@ -96,3 +96,8 @@ func TestSlowReaderDoesNotHoldTheHandler(t *testing.T) {
 		t.Fatal("the handler is still writing to a client that does not read")
 	}
 }
+
+func (s textStore) NodeWith(ctx context.Context, id string, _ kg.Omit, _ *kg.RelQuery) (*kg.Node, *kg.RelPage, error) {
+	n, err := s.Node(ctx, id)
+	return n, nil, err
+}

@@ -323,3 +323,8 @@ func grepLines(text, prefix string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+func (x fakeStore) NodeWith(ctx context.Context, id string, _ kg.Omit, _ *kg.RelQuery) (*kg.Node, *kg.RelPage, error) {
+	n, err := x.Node(ctx, id)
+	return n, nil, err
+}

@@ -391,3 +391,8 @@ func TestRateLimitBoundedClients(t *testing.T) {
 		t.Errorf("%d buckets after an idle hour, want 1", len(lim.buckets))
 	}
 }
+
+func (f *fakeStore) NodeWith(ctx context.Context, id string, _ kg.Omit, _ *kg.RelQuery) (*kg.Node, *kg.RelPage, error) {
+	n, err := f.Node(ctx, id)
+	return n, nil, err
+}

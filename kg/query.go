@@ -145,6 +145,10 @@ type RelQuery struct {
 	Direction Direction
 	First     int
 	After     string
+	// Other is what to leave out of the node at the other end of each relationship, and
+	// NoCitations leaves out the relationships' own citations (both when not selected).
+	Other       Omit
+	NoCitations bool
 }
 
 // Validate checks the relationship arguments.

@@ -1,6 +1,27 @@
 package neo4jstore
 
-import "github.com/policygraph/policygraph/kg"
+import (
+	"fmt"
+
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
+
+	"github.com/policygraph/policygraph/kg"
+)
+
+// column reads a record's column by name with a checked conversion: a missing column or a
+// value of another type (a bug in our Cypher) is an error, never a panic.
+func column[T any](rec *neo4j.Record, name string) (T, error) {
+	var zero T
+	v, ok := rec.Get(name)
+	if !ok {
+		return zero, fmt.Errorf("neo4jstore: no column %q in the result", name)
+	}
+	t, ok := v.(T)
+	if !ok {
+		return zero, fmt.Errorf("neo4jstore: column %q is %T, want %T", name, v, zero)
+	}
+	return t, nil
+}
 
 // Mapping from the maps the Cypher fragments return to kg values. Missing or null values
 // become zero values; a type mismatch (a bug in our Cypher) also gives a zero value rather

@@ -3,6 +3,7 @@ package neo4jstore
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -53,110 +54,202 @@ func nodeProjection(v string, o kg.Omit, citations string) string {
 	return fmt.Sprintf(b.String(), v)
 }
 
-// relProjection is the one map every relationship read returns.
+// relProjection is the one map every relationship read returns; citations "" leaves the
+// citations out (not selected).
 func relProjection(v, citations string) string {
+	if citations != "" {
+		citations = ", citations: " + citations
+	}
 	return fmt.Sprintf(`%[1]s {.id, .role, .outcome, .description, .startDate, .endDate, .rangeFrom, .rangeTo, .inferred, .inferredReason, type: type(%[1]s),
-	from: startNode(%[1]s).id, to: endNode(%[1]s).id, citations: `+citations+`}`, v)
+	from: startNode(%[1]s).id, to: endNode(%[1]s).id`+citations+`}`, v)
 }
 
-// byOmit builds one query text per Omit value on first use.
-type byOmit struct {
+// memo builds one query text per key on first use (texts are assembled from fixed fragments
+// chosen by the key, so their number is bounded by the key space).
+type memo[K comparable] struct {
 	mu    sync.Mutex
-	texts map[kg.Omit]string
-	build func(kg.Omit) string
+	texts map[K]string
+	build func(K) string
 }
 
-func (c *byOmit) get(o kg.Omit) string {
+func (c *memo[K]) get(k K) string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if t, ok := c.texts[o]; ok {
+	if t, ok := c.texts[k]; ok {
 		return t
 	}
 	if c.texts == nil {
-		c.texts = map[kg.Omit]string{}
+		c.texts = map[K]string{}
 	}
-	t := c.build(o)
-	c.texts[o] = t
+	t := c.build(k)
+	c.texts[k] = t
 	return t
 }
 
-var nodeCypher = `
-MATCH (n:Node {id: $id})
-RETURN ` + nodeMap("n") + ` AS node`
+// byOmit is a memo keyed by the parts of the nodes a query leaves out.
+type byOmit = memo[kg.Omit]
+
+// cut trims rows fetched with LIMIT first+1 to first and says whether there were more: the
+// one paging step every keyset page shares.
+func cut[T any](rows []T, first int) ([]T, bool) {
+	if len(rows) > first {
+		return rows[:first], true
+	}
+	return rows, false
+}
+
+// nodeSpec is the shape of a node read: what to leave out of the node, and whether (and how)
+// to read one page of its relationships in the same query.
+type nodeSpec struct {
+	omit kg.Omit
+	rels bool
+	rel  relSpec
+}
+
+var nodeCypher = memo[nodeSpec]{build: func(sp nodeSpec) string {
+	q := `
+MATCH (n:Node {id: $id})`
+	if !sp.rels {
+		return q + `
+RETURN ` + nodeMapOmit("n", sp.omit) + ` AS node, null AS rels`
+	}
+	return q + `
+CALL (n) {` + relPageCypher(sp.rel) + `
+}
+RETURN ` + nodeMapOmit("n", sp.omit) + ` AS node, rels`
+}}
 
 // Node returns one node by id, or kg.ErrNotFound.
 func (s *Store) Node(ctx context.Context, id string) (*kg.Node, error) {
-	res, err := s.read(ctx, nodeCypher, map[string]any{"id": id})
+	n, _, err := s.NodeWith(ctx, id, kg.Omit{}, nil)
+	return n, err
+}
+
+// NodeWith returns one node by id without the parts o leaves out and, when rq is not nil, one
+// page of its relationships, in one round trip. Not found is kg.ErrNotFound.
+func (s *Store) NodeWith(ctx context.Context, id string, o kg.Omit, rq *kg.RelQuery) (*kg.Node, *kg.RelPage, error) {
+	sp := nodeSpec{omit: o}
+	params := map[string]any{"id": id}
+	if rq != nil {
+		if err := rq.Validate(); err != nil {
+			return nil, nil, err
+		}
+		sp.rels, sp.rel = true, specOf(*rq)
+		addRelParams(params, *rq)
+	}
+	res, err := s.read(ctx, nodeCypher.get(sp), params)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(res.Records) == 0 {
-		return nil, fmt.Errorf("node %q: %w", id, kg.ErrNotFound)
+		return nil, nil, fmt.Errorf("node %q: %w", id, kg.ErrNotFound)
 	}
-	return toNode(res.Records[0].Values[0]), nil
+	rec := res.Records[0]
+	n := toNode(rec.Values[0])
+	if !sp.rels {
+		return n, nil, nil
+	}
+	rows, err := column[[]any](rec, "rels")
+	if err != nil {
+		return nil, nil, err
+	}
+	return n, relPage(id, rows, rq.First), nil
 }
 
-// listFilter is the WHERE clause of node lists; every value is a parameter.
-const listFilter = `
-WHERE (size($types) = 0 OR n.type IN $types)
-  AND (size($kinds) = 0 OR n.kind IN $kinds)
-  AND (size($statuses) = 0 OR n.status IN $statuses)
-  AND ($country IS NULL OR n.country = $country)
-  AND ($name IS NULL OR toLower(n.name) CONTAINS $name OR toLower(n.aliasText) CONTAINS $name)
-  AND ($since IS NULL OR coalesce(n.rangeTo, n.rangeFrom) IS NULL OR coalesce(n.rangeTo, '9999-12-31') >= $since)
-  AND ($until IS NULL OR n.rangeFrom IS NULL OR n.rangeFrom <= $until)`
+// listSpec is the shape of a node list query: which filters were given (their values are
+// parameters), the order, the label matched and what to leave out. Only the filters given are
+// written into the query, so the planner sees plain predicates it can serve from an index
+// ("apply if given" predicates such as `$x IS NULL OR n.x = $x` defeat index use).
+type listSpec struct {
+	label                                               string // a node type from kg.NodeTypes, or "" for any
+	types, kinds, statuses, country, name, since, until bool
+	after, total                                        bool
+	order                                               string
+	omit                                                kg.Omit
+}
 
-// sortKeys are the allow-listed sort expressions of node lists, with their direction.
-var sortKeys = map[string]struct {
-	expr string
-	desc bool
+// listOrders are the allow-listed orders of node lists: the sort key, its direction, and the
+// keyset predicate after a cursor. NAME and DEGREE read the stored nameKey and degree from a
+// range index in order (their `IS NOT NULL` makes the index usable; every node has both).
+var listOrders = map[string]struct {
+	key, dir, where, after string
 }{
-	kg.OrderName:      {`toLower(n.name)`, false},
-	kg.OrderDegree:    {`COUNT { (n)--() }`, true},
-	kg.OrderStartDate: {`coalesce(n.rangeFrom, '9999-12-31')`, false},
-	kg.OrderID:        {`n.id`, false},
+	kg.OrderName: {`n.nameKey`, `ASC`, `n.nameKey IS NOT NULL`,
+		`n.nameKey >= $afterKey AND (n.nameKey > $afterKey OR n.id > $afterId)`},
+	kg.OrderDegree: {`n.degree`, `DESC`, `n.degree IS NOT NULL`,
+		`n.degree <= $afterKey AND (n.degree < $afterKey OR n.id > $afterId)`},
+	kg.OrderStartDate: {`coalesce(n.rangeFrom, '9999-12-31')`, `ASC`, ``,
+		`(coalesce(n.rangeFrom, '9999-12-31') > $afterKey OR (coalesce(n.rangeFrom, '9999-12-31') = $afterKey AND n.id > $afterId))`},
+	kg.OrderID: {`n.id`, `ASC`, `n.id IS NOT NULL`, `n.id > $afterId`},
 }
 
-// listCypher[order] holds one query per order and Omit, built from the fragments above on
-// first use: a total count (only when asked) and one keyset page, in one round trip.
-var listCypher = func() map[string]*byOmit {
-	m := map[string]*byOmit{}
-	for order, k := range sortKeys {
-		cmp, dir := ">", "ASC"
-		if k.desc {
-			cmp, dir = "<", "DESC"
-		}
-		m[order] = &byOmit{build: func(o kg.Omit) string {
-			return `
-CALL () {
-  WITH 1 AS one WHERE $withTotal // skip the count (and its scan) unless asked
-  MATCH (n:Node)` + listFilter + `
-  RETURN count(n) AS total
-}
-CALL () {
-  MATCH (n:Node)` + listFilter + `
-  WITH n, ` + k.expr + ` AS key
-  WHERE $afterId IS NULL OR key ` + cmp + ` $afterKey OR (key = $afterKey AND n.id > $afterId)
-  WITH n, key ORDER BY key ` + dir + `, n.id ASC LIMIT $limit
-  RETURN collect({node: ` + nodeMapOmit("n", o) + `, key: key}) AS rows
-}
-RETURN total, rows`
-		}}
+// dated is true of a node with a start or an end date; the since/until filters keep only
+// dated nodes whose span overlaps the window (an open end runs to today and beyond).
+const dated = `(n.rangeFrom IS NOT NULL OR n.rangeTo IS NOT NULL)`
+
+var listCypher = memo[listSpec]{build: func(sp listSpec) string {
+	label := "Node"
+	if sp.label != "" {
+		label = "Node:" + sp.label
 	}
-	return m
-}()
+	var where []string
+	add := func(on bool, cond string) {
+		if on {
+			where = append(where, cond)
+		}
+	}
+	add(sp.types, `n.type IN $types`)
+	add(sp.kinds, `n.kind IN $kinds`)
+	add(sp.statuses, `n.status IN $statuses`)
+	add(sp.country, `n.country = $country`)
+	add(sp.name, `(n.nameKey CONTAINS $name OR toLower(n.aliasText) CONTAINS $name OR toLower(n.nameText) CONTAINS $name)`)
+	add(sp.since, dated+` AND coalesce(n.rangeTo, '9999-12-31') >= $since`)
+	add(sp.until, dated+` AND coalesce(n.rangeFrom, '0000-01-01') <= $until`)
+	filter := strings.Join(where, "\n  AND ")
+	o := listOrders[sp.order]
+	page := append(slices.Clone(where), o.where)
+	if sp.after {
+		page = append(page, o.after)
+	}
+	var b strings.Builder
+	if sp.total {
+		b.WriteString("\nCALL () {\n  MATCH (n:" + label + ")")
+		if filter != "" {
+			b.WriteString("\n  WHERE " + filter)
+		}
+		b.WriteString("\n  RETURN count(n) AS total\n}")
+	}
+	b.WriteString("\nCALL () {\n  MATCH (n:" + label + ")")
+	if page = slices.DeleteFunc(page, func(c string) bool { return c == "" }); len(page) > 0 {
+		b.WriteString("\n  WHERE " + strings.Join(page, "\n  AND "))
+	}
+	b.WriteString("\n  WITH n ORDER BY " + o.key + " " + o.dir + ", n.id ASC LIMIT $limit")
+	b.WriteString("\n  RETURN collect({node: " + nodeMapOmit("n", sp.omit) + ", key: " + o.key + "}) AS rows\n}")
+	if sp.total {
+		b.WriteString("\nRETURN total, rows")
+	} else {
+		b.WriteString("\nRETURN -1 AS total, rows")
+	}
+	return b.String()
+}}
 
 // ListNodes returns one page of nodes matching q, in q.Order, with keyset cursors.
 func (s *Store) ListNodes(ctx context.Context, q kg.NodeQuery) (*kg.NodePage, error) {
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
-	params := map[string]any{
-		"types": nonNil(q.Types), "kinds": nonNil(q.Kinds), "statuses": nonNil(q.Statuses),
-		"country": opt(q.Country), "name": opt(strings.ToLower(q.NameContains)),
-		"since": opt(q.Since), "until": opt(q.Until), "withTotal": q.WithTotal,
-		"afterId": nil, "afterKey": nil, "limit": q.First + 1,
+	sp := listSpec{kinds: len(q.Kinds) > 0, statuses: len(q.Statuses) > 0, country: q.Country != "",
+		name: q.NameContains != "", since: q.Since != "", until: q.Until != "", after: q.After != "",
+		total: q.WithTotal, order: q.Order, omit: q.Omit}
+	switch types := slices.Compact(slices.Sorted(slices.Values(q.Types))); len(types) {
+	case 0:
+	case 1:
+		sp.label = types[0] // from kg.NodeTypes (validated): safe as Cypher text
+	default:
+		sp.types = true
 	}
+	params := map[string]any{"types": nonNil(q.Types), "kinds": nonNil(q.Kinds), "statuses": nonNil(q.Statuses), "country": q.Country,
+		"name": strings.ToLower(q.NameContains), "since": q.Since, "until": q.Until, "limit": q.First + 1}
 	if q.After != "" {
 		c, err := kg.DecodeCursor("after", q.After, q.Order)
 		if err != nil {
@@ -164,41 +257,91 @@ func (s *Store) ListNodes(ctx context.Context, q kg.NodeQuery) (*kg.NodePage, er
 		}
 		params["afterId"], params["afterKey"] = c.ID, c.Key
 	}
-	res, err := s.read(ctx, listCypher[q.Order].get(q.Omit), params)
+	res, err := s.read(ctx, listCypher.get(sp), params)
 	if err != nil {
 		return nil, err
 	}
-	page := &kg.NodePage{Total: -1}
 	rec := res.Records[0] // both subqueries aggregate: always exactly one row
-	if q.WithTotal {
-		page.Total = int(rec.Values[0].(int64))
+	total, err := column[int64](rec, "total")
+	if err != nil {
+		return nil, err
 	}
-	for i, row := range rec.Values[1].([]any) {
-		if i == q.First {
-			page.HasNext = true
-			break
-		}
-		m := row.(map[string]any)
+	rows, err := column[[]any](rec, "rows")
+	if err != nil {
+		return nil, err
+	}
+	page := &kg.NodePage{Total: int(total)}
+	rows, page.HasNext = cut(rows, q.First)
+	for _, row := range rows {
+		m, _ := row.(map[string]any)
 		n := toNode(m["node"])
+		if n == nil {
+			return nil, fmt.Errorf("neo4jstore: list row without a node")
+		}
 		page.Nodes = append(page.Nodes, n)
 		page.Cursors = append(page.Cursors, kg.Cursor{Order: q.Order, Key: m["key"], ID: n.ID}.Encode())
 	}
 	return page, nil
 }
 
+// relSpec is the shape of a page of relationships around a node: the types (joined by "|",
+// taken from the validated allow-list), the direction, whether a cursor was given, and what to
+// leave out of the relationships and of the nodes at their other ends.
+type relSpec struct {
+	types       string
+	dir         kg.Direction
+	after       bool
+	other       kg.Omit
+	noCitations bool
+}
+
+func specOf(q kg.RelQuery) relSpec {
+	types := slices.Compact(slices.Sorted(slices.Values(q.Types)))
+	return relSpec{types: strings.Join(types, "|"), dir: q.Direction, after: q.After != "", other: q.Other, noCitations: q.NoCitations}
+}
+
+func addRelParams(params map[string]any, q kg.RelQuery) {
+	params["limit"] = q.First + 1
+	if q.After != "" {
+		c, _ := kg.DecodeCursor("after", q.After, "REL") // validated by q.Validate
+		params["after"] = c.ID
+	}
+}
+
+// relPageCypher is the body of a CALL (n) subquery returning `rels`: one page of n's
+// relationships by id, each with the node at its other end. The pattern carries the types and
+// the direction, so nothing is filtered after the expansion.
+func relPageCypher(sp relSpec) string {
+	r := "r"
+	if sp.types != "" {
+		r = "r:" + sp.types
+	}
+	pattern := map[kg.Direction]string{kg.Outgoing: "(n)-[" + r + "]->(m)", kg.Incoming: "(n)<-[" + r + "]-(m)"}[sp.dir]
+	if pattern == "" {
+		pattern = "(n)-[" + r + "]-(m)"
+	}
+	q := "\n  MATCH " + pattern
+	if sp.after {
+		q += "\n  WHERE r.id > $after"
+	}
+	cit := citationsExpr
+	if sp.noCitations {
+		cit = ""
+	}
+	return q + "\n  WITH r, m ORDER BY r.id LIMIT $limit" +
+		"\n  RETURN collect({rel: " + relProjection("r", cit) + ", other: " + nodeMapOmit("m", sp.other) + "}) AS rels"
+}
+
 // relsOfCypher loads a page of relationships for many nodes at once (the batch behind every
-// nested `relationships` field), with the node at the other end of each.
-var relsOfCypher = `
+// nested `relationships` field).
+var relsOfCypher = memo[relSpec]{build: func(sp relSpec) string {
+	return `
 UNWIND $ids AS id
 MATCH (n:Node {id: id})
-CALL (n) {
-  MATCH (n)-[r]-(m)
-  WHERE (size($types) = 0 OR type(r) IN $types)
-    AND ($dir = 'BOTH' OR ($dir = 'OUT' AND startNode(r) = n) OR ($dir = 'IN' AND endNode(r) = n))
-    AND ($after IS NULL OR r.id > $after)
-  RETURN r, m ORDER BY r.id LIMIT $limit
+CALL (n) {` + relPageCypher(sp) + `
 }
-RETURN id, collect({rel: ` + relMap("r") + `, other: ` + nodeMap("m") + `}) AS rels`
+RETURN id, rels`
+}}
 
 // RelationshipsOf returns, for each of ids, one page of its relationships, in one query.
 // Each relationship's FromNode or ToNode (the end that is not the node itself) is filled.
@@ -206,31 +349,32 @@ func (s *Store) RelationshipsOf(ctx context.Context, ids []string, q kg.RelQuery
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
-	params := map[string]any{"ids": ids, "types": nonNil(q.Types), "dir": string(q.Direction), "after": nil, "limit": q.First + 1}
-	if q.After != "" {
-		c, _ := kg.DecodeCursor("after", q.After, "REL")
-		params["after"] = c.ID
-	}
-	res, err := s.read(ctx, relsOfCypher, params)
+	params := map[string]any{"ids": ids}
+	addRelParams(params, q)
+	res, err := s.read(ctx, relsOfCypher.get(specOf(q)), params)
 	if err != nil {
 		return nil, err
 	}
 	out := make(map[string]*kg.RelPage, len(ids))
 	for _, rec := range res.Records {
-		id := rec.Values[0].(string)
-		out[id] = relPage(id, rec.Values[1].([]any), q.First)
+		id, err := column[string](rec, "id")
+		if err != nil {
+			return nil, err
+		}
+		rows, err := column[[]any](rec, "rels")
+		if err != nil {
+			return nil, err
+		}
+		out[id] = relPage(id, rows, q.First)
 	}
 	return out, nil
 }
 
 func relPage(self string, rows []any, first int) *kg.RelPage {
 	page := &kg.RelPage{}
-	for i, row := range rows {
-		if i == first {
-			page.HasNext = true
-			break
-		}
-		m := row.(map[string]any)
+	rows, page.HasNext = cut(rows, first)
+	for _, row := range rows {
+		m, _ := row.(map[string]any)
 		r := toRel(m["rel"])
 		other := toNode(m["other"])
 		if r.From == self && r.To != self {

@@ -77,4 +77,3 @@ func luceneQuery(text string) string {
 	}
 	return strings.Join(terms, " AND ")
 }
-
