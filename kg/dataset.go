@@ -27,40 +27,54 @@ type CitationRecord struct {
 	Locator string `json:"locator,omitempty"`
 }
 
+// NameRecord is one name of a node as written in an import file.
+type NameRecord struct {
+	Value          string `json:"value"`
+	Lang           string `json:"lang,omitempty"`
+	Kind           string `json:"kind"`
+	Inferred       bool   `json:"inferred,omitempty"`
+	InferredReason string `json:"inferredReason,omitempty"`
+}
+
 // NodeRecord is a node as written in an import file.
 type NodeRecord struct {
-	ID          string           `json:"id"`
-	Type        string           `json:"type"`
-	Name        string           `json:"name"`
-	Aliases     []string         `json:"aliases,omitempty"`
-	Description string           `json:"description,omitempty"`
-	Kind        string           `json:"kind,omitempty"`
-	Country     string           `json:"country,omitempty"`
-	Status      string           `json:"status,omitempty"`
-	StartDate   string           `json:"startDate,omitempty"`
-	EndDate     string           `json:"endDate,omitempty"`
-	Docket      string           `json:"docket,omitempty"`
-	Value       *float64         `json:"value,omitempty"`
-	Unit        string           `json:"unit,omitempty"`
-	Measure     string           `json:"measure,omitempty"`
-	Qualifier   string           `json:"qualifier,omitempty"`
-	Publisher   string           `json:"publisher,omitempty"`
-	URL         string           `json:"url,omitempty"`
-	Citations   []CitationRecord `json:"citations,omitempty"`
+	ID             string           `json:"id"`
+	Type           string           `json:"type"`
+	Name           string           `json:"name"`
+	Names          []NameRecord     `json:"names,omitempty"`
+	Aliases        []string         `json:"aliases,omitempty"`
+	Description    string           `json:"description,omitempty"`
+	Kind           string           `json:"kind,omitempty"`
+	Country        string           `json:"country,omitempty"`
+	Status         string           `json:"status,omitempty"`
+	StartDate      string           `json:"startDate,omitempty"`
+	EndDate        string           `json:"endDate,omitempty"`
+	Docket         string           `json:"docket,omitempty"`
+	Value          *float64         `json:"value,omitempty"`
+	Unit           string           `json:"unit,omitempty"`
+	Measure        string           `json:"measure,omitempty"`
+	Qualifier      string           `json:"qualifier,omitempty"`
+	Publisher      string           `json:"publisher,omitempty"`
+	URL            string           `json:"url,omitempty"`
+	Citations      []CitationRecord `json:"citations,omitempty"`
+	Inferred       bool             `json:"inferred,omitempty"`
+	InferredReason string           `json:"inferredReason,omitempty"`
 }
 
 // RelationRecord is a relationship as written in an import file.
 type RelationRecord struct {
-	ID          string           `json:"id,omitempty"`
-	Type        string           `json:"type"`
-	From        string           `json:"from"`
-	To          string           `json:"to"`
-	Role        string           `json:"role,omitempty"`
-	Outcome     string           `json:"outcome,omitempty"`
-	Description string           `json:"description,omitempty"`
-	StartDate   string           `json:"startDate,omitempty"`
-	EndDate     string           `json:"endDate,omitempty"`
-	Citations   []CitationRecord `json:"citations"`
+	ID             string           `json:"id,omitempty"`
+	Type           string           `json:"type"`
+	From           string           `json:"from"`
+	To             string           `json:"to"`
+	Role           string           `json:"role,omitempty"`
+	Outcome        string           `json:"outcome,omitempty"`
+	Description    string           `json:"description,omitempty"`
+	StartDate      string           `json:"startDate,omitempty"`
+	EndDate        string           `json:"endDate,omitempty"`
+	Citations      []CitationRecord `json:"citations"`
+	Inferred       bool             `json:"inferred,omitempty"`
+	InferredReason string           `json:"inferredReason,omitempty"`
 }
 
 // DecodeDataset reads an import file strictly: unknown members are errors, so a typo cannot
@@ -98,7 +112,43 @@ var (
 	slugRE    = regexp.MustCompile(`^[a-z]+:[a-z0-9]+(-[a-z0-9]+)*$`)
 	relIDRE   = regexp.MustCompile(`^rel:[a-z0-9:_-]+$`)
 	countryRE = regexp.MustCompile(`^[A-Z]{2}$`)
+	// langRE accepts the BCP 47 tags people write: a 2-3 letter language, then optional
+	// script, region or variant subtags ("es", "es-MX", "zh-Hant-TW").
+	langRE = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)
 )
+
+// inference checks the inferred/inferredReason pair: both or neither.
+func inference(inferred bool, reason string) error {
+	switch {
+	case inferred && strings.TrimSpace(reason) == "":
+		return bad("inferredReason", "is required when inferred is true: say in a few words why the fact is inferred")
+	case !inferred && reason != "":
+		return bad("inferredReason", "applies only when inferred is true")
+	}
+	return nil
+}
+
+func names(rs []NameRecord) ([]Name, error) {
+	var out []Name
+	for i, r := range rs {
+		f := fmt.Sprintf("names[%d]", i)
+		v := strings.TrimSpace(r.Value)
+		if v == "" {
+			return nil, bad(f+".value", "is empty")
+		}
+		if !slices.Contains(NameKinds, r.Kind) {
+			return nil, bad(f+".kind", "%q is not a name kind (want one of %s)", r.Kind, strings.Join(NameKinds, ", "))
+		}
+		if r.Lang != "" && !langRE.MatchString(r.Lang) {
+			return nil, bad(f+".lang", "%q is not a BCP 47 language tag such as \"es\" or \"en-US\"", r.Lang)
+		}
+		if err := inference(r.Inferred, r.InferredReason); err != nil {
+			return nil, bad(f+"."+err.(*InvalidError).Field, "%s", err.(*InvalidError).Reason)
+		}
+		out = append(out, Name{Value: v, Lang: r.Lang, Kind: r.Kind, Inferred: r.Inferred, InferredReason: r.InferredReason})
+	}
+	return out, nil
+}
 
 // Outcomes is the vocabulary of RULED_ON outcomes.
 var Outcomes = []string{"ENJOINED", "LIFTED_INJUNCTION", "ALLOWED_TO_TAKE_EFFECT", "UPHELD", "STAYED", "ORDERED", "HEARD_ARGUMENT"}
@@ -195,7 +245,8 @@ func bad(field, format string, args ...any) error {
 func (r NodeRecord) toNode() (Node, error) {
 	n := Node{ID: r.ID, Type: r.Type, Name: strings.TrimSpace(r.Name), Aliases: r.Aliases, Description: r.Description,
 		Kind: r.Kind, Country: r.Country, Status: r.Status, StartDate: r.StartDate, EndDate: r.EndDate, Docket: r.Docket,
-		Value: r.Value, Unit: r.Unit, Measure: r.Measure, Qualifier: r.Qualifier, Publisher: r.Publisher, URL: r.URL}
+		Value: r.Value, Unit: r.Unit, Measure: r.Measure, Qualifier: r.Qualifier, Publisher: r.Publisher, URL: r.URL,
+		Inferred: r.Inferred, InferredReason: r.InferredReason}
 	if !IsNodeType(r.Type) {
 		return n, bad("type", "%q is not a node type (want one of %s)", r.Type, strings.Join(NodeTypes, ", "))
 	}
@@ -209,6 +260,14 @@ func (r NodeRecord) toNode() (Node, error) {
 		if strings.TrimSpace(a) == "" {
 			return n, bad(fmt.Sprintf("aliases[%d]", i), "is empty")
 		}
+	}
+	ns, err := names(r.Names)
+	if err != nil {
+		return n, err
+	}
+	n.Names = ns
+	if err := inference(r.Inferred, r.InferredReason); err != nil {
+		return n, err
 	}
 	if err := oneOf("kind", r.Kind, Kinds[r.Type], r.Type); err != nil {
 		return n, err
@@ -293,7 +352,8 @@ func citations(rs []CitationRecord) ([]Citation, error) {
 
 func (r RelationRecord) toRelationship() (Relationship, error) {
 	rel := Relationship{ID: r.ID, Type: r.Type, From: r.From, To: r.To, Role: r.Role, Outcome: r.Outcome,
-		Description: r.Description, StartDate: r.StartDate, EndDate: r.EndDate}
+		Description: r.Description, StartDate: r.StartDate, EndDate: r.EndDate,
+		Inferred: r.Inferred, InferredReason: r.InferredReason}
 	if !IsRelType(r.Type) {
 		return rel, bad("type", "%q is not a relationship type (want one of %s)", r.Type, strings.Join(RelTypes, ", "))
 	}
@@ -320,6 +380,9 @@ func (r RelationRecord) toRelationship() (Relationship, error) {
 		}
 	}
 	if _, err := SpanOf(r.StartDate, r.EndDate); err != nil {
+		return rel, err
+	}
+	if err := inference(r.Inferred, r.InferredReason); err != nil {
 		return rel, err
 	}
 	if len(r.Citations) == 0 {

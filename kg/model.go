@@ -70,11 +70,32 @@ type Citation struct {
 	Source   *Node // filled by reads; nil when the source node is not loaded
 }
 
+// Name kinds: what a name in Node.Names is.
+const (
+	NameOfficial    = "official"
+	NameCommon      = "common"
+	NameAcronym     = "acronym"
+	NameTranslation = "translation"
+)
+
+// NameKinds is the closed list of name kinds.
+var NameKinds = []string{NameOfficial, NameCommon, NameAcronym, NameTranslation}
+
+// Name is one name of a node, with an optional BCP 47 language tag ("es", "en-US").
+type Name struct {
+	Value          string
+	Lang           string
+	Kind           string
+	Inferred       bool   // not stated by a source (e.g. general knowledge)
+	InferredReason string // why, when Inferred
+}
+
 // Node is any entity of the graph. Fields that do not apply to a type stay zero.
 type Node struct {
 	ID          string
 	Type        string
 	Name        string
+	Names       []Name // names with languages and kinds, besides the display Name
 	Aliases     []string
 	Description string
 	Kind        string
@@ -91,6 +112,9 @@ type Node struct {
 	URL         string
 	Citations   []Citation
 	Degree      int // number of relationships touching the node, when the read computed it
+	// Inferred marks a node whose existence or framing no source states outright.
+	Inferred       bool
+	InferredReason string
 }
 
 // Relationship is a typed, dated, cited edge between two nodes.
@@ -106,8 +130,11 @@ type Relationship struct {
 	StartDay    string // first day StartDate can mean ("YYYY-MM-DD"), for sorting and time sliders
 	EndDay      string // last day EndDate can mean; empty when open-ended
 	Citations   []Citation
-	FromNode    *Node // filled by reads that load endpoints
-	ToNode      *Node
+	// Inferred marks a relationship its quotes support only by inference.
+	Inferred       bool
+	InferredReason string
+	FromNode       *Node // filled by reads that load endpoints
+	ToNode         *Node
 }
 
 // Direction filters relationships relative to a node.

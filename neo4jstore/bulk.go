@@ -72,7 +72,7 @@ func (s *Store) BulkImport(ctx context.Context, nodes []kg.Node, rels []kg.Relat
 			}
 			st.RelationshipsCreated += n
 		}
-		return nil, nil
+		return nil, storeDegrees(ctx, tx, touchedIDs(nodes, rels))
 	})
 	if err != nil {
 		return BulkStats{}, err

@@ -53,6 +53,43 @@ SET r += row.props, r.updatedAt = datetime()`
 
 const importBatch = 500
 
+// degreeCypher stores each touched node's degree. Lists ordered by DEGREE and rank read the
+// stored value from a range index; every write that adds or removes relationships runs this for
+// their endpoints in the same transaction. Creating a relationship locks both endpoints, so a
+// concurrent writer recounts after this one commits and the stored value stays exact.
+const degreeCypher = `
+UNWIND $rows AS row
+MATCH (n:Node {id: row.id})
+SET n.degree = COUNT { (n)--() }`
+
+// touchedIDs are the nodes whose degree a write of these nodes and relationships may change.
+func touchedIDs(nodes []kg.Node, rels []kg.Relationship) []string {
+	seen := map[string]bool{}
+	var ids []string
+	add := func(id string) {
+		if !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	for _, n := range nodes {
+		add(n.ID)
+	}
+	for _, r := range rels {
+		add(r.From)
+		add(r.To)
+	}
+	return ids
+}
+
+func storeDegrees(ctx context.Context, tx neo4j.ManagedTransaction, ids []string) error {
+	rows := make([]map[string]any, 0, len(ids))
+	for _, id := range ids {
+		rows = append(rows, map[string]any{"id": id})
+	}
+	return runBatches(ctx, tx, degreeCypher, rows)
+}
+
 // Import writes a validated dataset in one managed write transaction: all of it or nothing.
 // Nodes and relationships are MERGEd on their ids (under uniqueness constraints), so importing
 // the same file twice leaves the same counts. Returns *kg.InvalidError when the file refers to
@@ -119,7 +156,7 @@ func (s *Store) Import(ctx context.Context, v *kg.Validated) (ImportStats, error
 				return nil, err
 			}
 		}
-		return nil, nil
+		return nil, storeDegrees(ctx, tx, touchedIDs(v.Nodes, v.Relationships))
 	})
 	if err != nil {
 		return ImportStats{}, err
@@ -152,19 +189,6 @@ func referrer(v *kg.Validated, id string) string {
 	return "id"
 }
 
-func runBatches(ctx context.Context, tx neo4j.ManagedTransaction, cypher string, rows []map[string]any) error {
-	for start := 0; start < len(rows); start += importBatch {
-		res, err := tx.Run(ctx, cypher, map[string]any{"rows": rows[start:min(start+importBatch, len(rows))]})
-		if err != nil {
-			return err
-		}
-		if _, err := res.Consume(ctx); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // nodeProps is the property map a node is stored with. Absent optional values are stored as
 // null (which removes a property a previous import had set), so re-import converges.
 func nodeProps(n kg.Node) map[string]any {
@@ -175,12 +199,32 @@ func nodeProps(n kg.Node) map[string]any {
 		"startDate": opt(n.StartDate), "endDate": opt(n.EndDate), "rangeFrom": opt(span.From), "rangeTo": opt(rangeEnd(n.StartDate, n.EndDate, span, n.Type)),
 		"docket": opt(n.Docket), "unit": opt(n.Unit), "measure": opt(n.Measure), "qualifier": opt(n.Qualifier),
 		"publisher": opt(n.Publisher), "url": opt(n.URL), "value": nil,
+		"nameKey": NameKey(n.Name), "inferred": n.Inferred, "inferredReason": opt(n.InferredReason),
 	}
 	if n.Value != nil {
 		p["value"] = *n.Value
 	}
+	addNames(p, n.Names)
 	addCitations(p, n.Citations)
 	return p
+}
+
+// NameKey is the stored, indexed sort key of a node's name: lists ordered by NAME read it
+// from a range index instead of sorting every node.
+func NameKey(name string) string { return strings.ToLower(name) }
+
+// Names are stored like citations, as parallel lists (values, langs, kinds, inference
+// reasons; "" where absent), plus nameText for the full-text index.
+func addNames(p map[string]any, ns []kg.Name) {
+	vals, langs, kinds, reasons := []string{}, []string{}, []string{}, []string{}
+	for _, n := range ns {
+		vals = append(vals, n.Value)
+		langs = append(langs, n.Lang)
+		kinds = append(kinds, n.Kind)
+		reasons = append(reasons, n.InferredReason) // inferred exactly when a reason is given
+	}
+	p["nameValues"], p["nameLangs"], p["nameKinds"], p["nameReasons"] = vals, langs, kinds, reasons
+	p["nameText"] = strings.Join(vals, " | ")
 }
 
 // rangeEnd is the last day a node is dated to. An Event or Statistic with only a start is a
@@ -198,6 +242,7 @@ func relProps(r kg.Relationship) map[string]any {
 	p := map[string]any{
 		"role": opt(r.Role), "outcome": opt(r.Outcome), "description": opt(r.Description),
 		"startDate": opt(r.StartDate), "endDate": opt(r.EndDate), "rangeFrom": opt(span.From), "rangeTo": opt(span.To),
+		"inferred": r.Inferred, "inferredReason": opt(r.InferredReason),
 	}
 	addCitations(p, r.Citations)
 	return p

@@ -32,8 +32,10 @@ func toNode(v any) *kg.Node {
 		Description: str(m, "description"), Kind: str(m, "kind"), Country: str(m, "country"), Status: str(m, "status"),
 		StartDate: str(m, "startDate"), EndDate: str(m, "endDate"), Docket: str(m, "docket"), Unit: str(m, "unit"),
 		Measure: str(m, "measure"), Qualifier: str(m, "qualifier"), Publisher: str(m, "publisher"), URL: str(m, "url"),
-		Citations: toCitations(m["citations"]),
+		Citations: toCitations(m["citations"]), Names: toNames(m),
+		InferredReason: str(m, "inferredReason"),
 	}
+	n.Inferred, _ = m["inferred"].(bool)
 	switch v := m["value"].(type) {
 	case float64:
 		n.Value = &v
@@ -53,8 +55,21 @@ func toRel(v any) *kg.Relationship {
 		ID: str(m, "id"), Type: str(m, "type"), From: str(m, "from"), To: str(m, "to"), Role: str(m, "role"),
 		Outcome: str(m, "outcome"), Description: str(m, "description"), StartDate: str(m, "startDate"),
 		EndDate: str(m, "endDate"), StartDay: str(m, "rangeFrom"), EndDay: str(m, "rangeTo"),
-		Citations: toCitations(m["citations"]),
+		Citations: toCitations(m["citations"]), Inferred: m["inferred"] == true, InferredReason: str(m, "inferredReason"),
 	}
+}
+
+// toNames rebuilds Node.Names from the parallel lists nodeProps stores.
+func toNames(m map[string]any) []kg.Name {
+	vals, langs, kinds, reasons := strs(m, "nameValues"), strs(m, "nameLangs"), strs(m, "nameKinds"), strs(m, "nameReasons")
+	if len(langs) != len(vals) || len(kinds) != len(vals) || len(reasons) != len(vals) {
+		return nil
+	}
+	out := make([]kg.Name, 0, len(vals))
+	for i, v := range vals {
+		out = append(out, kg.Name{Value: v, Lang: langs[i], Kind: kinds[i], Inferred: reasons[i] != "", InferredReason: reasons[i]})
+	}
+	return out
 }
 
 func toCitations(v any) []kg.Citation {

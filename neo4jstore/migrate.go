@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
+
+	"github.com/policygraph/policygraph/kg"
 )
 
 //go:embed migrations/*.cypher
@@ -42,7 +44,41 @@ func migrationStatements() ([]string, error) {
 			}
 		}
 	}
-	return out, nil
+	return append(out, derivedStatements()...), nil
+}
+
+// derivedStatements are the schema statements that follow from kg's model rather than being
+// written out: for every node type, range indexes on its label for the stored list orders
+// (a typed list matches its label, and the planner reads an index of that label in order).
+func derivedStatements() []string {
+	var out []string
+	for _, t := range kg.NodeTypes {
+		snake := strings.ToLower(t)
+		out = append(out,
+			fmt.Sprintf("CREATE INDEX %s_name_key IF NOT EXISTS FOR (n:%s) ON (n.nameKey)", snake, t),
+			fmt.Sprintf("CREATE INDEX %s_degree IF NOT EXISTS FOR (n:%s) ON (n.degree)", snake, t))
+	}
+	return out
+}
+
+// backfillCypher stores nameKey and degree on nodes written before migration 002, in
+// batches of their own transactions (an auto-commit query: CALL IN TRANSACTIONS needs one).
+const backfillCypher = `
+MATCH (n:Node) WHERE n.nameKey IS NULL OR n.degree IS NULL
+CALL (n) { SET n.nameKey = toLower(n.name), n.degree = COUNT { (n)--() } } IN TRANSACTIONS OF 10000 ROWS`
+
+func (s *Store) backfill(ctx context.Context) error {
+	sess := s.driver.NewSession(ctx, neo4j.SessionConfig{DatabaseName: s.db, AccessMode: neo4j.AccessModeWrite})
+	defer sess.Close(ctx)
+	s.queries.Add(1)
+	res, err := sess.Run(ctx, backfillCypher, nil)
+	if err == nil {
+		_, err = res.Consume(ctx)
+	}
+	if err != nil {
+		return fmt.Errorf("backfill nameKey and degree: %w", translate(ctx, err))
+	}
+	return nil
 }
 
 // Migrate applies the embedded schema (constraints and indexes). Every statement is
@@ -65,7 +101,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 		neo4j.ExecuteQueryWithWritersRouting(), neo4j.ExecuteQueryWithDatabase(s.db)); err != nil {
 		return fmt.Errorf("await indexes: %w", translate(ctx, err))
 	}
-	return nil
+	return s.backfill(ctx)
 }
 
 func firstLine(s string) string {

@@ -199,3 +199,52 @@ func TestListPaginationVisitsEveryNodeOnce(t *testing.T) {
 		}
 	}
 }
+
+// Names with languages and inference flags survive a write and a read; nameKey and degree are
+// stored by the write and equal what a count gives (lists and rank read them from indexes).
+func TestNamesInferenceAndStoredOrderKeys(t *testing.T) {
+	s := neo4jtest.Store(t)
+	ctx := context.Background()
+	doc := `{"format":"policygraph/v1","nodes":[
+ {"id":"source:s","type":"Source","name":"S","kind":"ARTICLE"},
+ {"id":"policy:mpp","type":"Policy","name":"Migrant Protection Protocols","kind":"PROGRAM",
+  "names":[{"value":"MPP","lang":"en","kind":"acronym"},
+           {"value":"Quédate en México","lang":"es","kind":"translation","inferred":true,"inferredReason":"common Spanish name"}]},
+ {"id":"org:a","type":"Organization","name":"Árbol","kind":"NGO","inferred":true,"inferredReason":"implied by the quote"}],
+ "relationships":[{"type":"OPPOSES","from":"org:a","to":"policy:mpp","inferred":true,"inferredReason":"reading of tone",
+   "citations":[{"source":"source:s","quote":"A opposes P."}]}]}`
+	if err := importJSON(t, s, doc); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.Node(ctx, "policy:mpp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []kg.Name{{Value: "MPP", Lang: "en", Kind: "acronym"},
+		{Value: "Quédate en México", Lang: "es", Kind: "translation", Inferred: true, InferredReason: "common Spanish name"}}
+	if len(n.Names) != len(want) || n.Names[0] != want[0] || n.Names[1] != want[1] {
+		t.Fatalf("names = %+v, want %+v", n.Names, want)
+	}
+	a, err := s.Node(ctx, "org:a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !a.Inferred || a.InferredReason != "implied by the quote" || n.Inferred {
+		t.Fatalf("inferred flags: org:a %v %q, policy:mpp %v", a.Inferred, a.InferredReason, n.Inferred)
+	}
+	rels, err := s.RelationshipsOf(ctx, []string{"org:a"}, kg.RelQuery{Direction: kg.Both, First: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := rels["org:a"].Relationships; len(r) != 1 || !r[0].Inferred || r[0].InferredReason != "reading of tone" {
+		t.Fatalf("relationship inference flags not read back: %+v", r)
+	}
+	res, err := s.ReadForTest(ctx, `MATCH (n:Node) WHERE n.degree <> COUNT { (n)--() } OR n.nameKey <> toLower(n.name)
+		OR n.degree IS NULL OR n.nameKey IS NULL RETURN collect(n.id)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bad := res[0].([]any); len(bad) != 0 {
+		t.Fatalf("stored degree or nameKey wrong on %v", bad)
+	}
+}
