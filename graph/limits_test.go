@@ -1,6 +1,7 @@
 package graph_test
 
 import (
+	"encoding/json"
 	"bytes"
 	"context"
 	"errors"
@@ -221,4 +222,27 @@ func TestSchemaIsDescribed(t *testing.T) {
 func (f *failingStore) NodeWith(ctx context.Context, id string, _ kg.Omit, _ *kg.RelQuery) (*kg.Node, *kg.RelPage, error) {
 	n, err := f.Node(ctx, id)
 	return n, nil, err
+}
+
+// The cost is cached per document, operation and variables: the same document with a cheap
+// and then a costly page size is judged on each one's own cost, both ways round.
+func TestComplexityCacheKeysOnVariables(t *testing.T) {
+	fs := &failingStore{err: kg.ErrNotFound}
+	srv := httptest.NewServer(httpapi.GraphQL(fs, slog.New(slog.NewJSONHandler(&bytes.Buffer{}, nil)), graph.Limits{MaxComplexity: 500}))
+	defer srv.Close()
+	q := `query L($n: Int) { people(first: $n) { edges { node { relationships(first: 50) { edges { node { id } } } } } } }`
+	body := func(n int) string {
+		b, _ := json.Marshal(map[string]any{"query": q, "variables": map[string]any{"n": n}})
+		return string(b)
+	}
+	for _, round := range []string{"first", "cached"} {
+		_, cheap := postRaw(t, srv.URL, "application/json", body(1))
+		_, costly := postRaw(t, srv.URL, "application/json", body(100))
+		if strings.Contains(cheap, "COMPLEXITY_LIMIT_EXCEEDED") {
+			t.Errorf("%s round: first 1 refused: %s", round, cheap)
+		}
+		if !strings.Contains(costly, "COMPLEXITY_LIMIT_EXCEEDED") {
+			t.Errorf("%s round: first 100 not refused: %s", round, costly)
+		}
+	}
 }
