@@ -82,7 +82,7 @@ func NewHandler(store Store, logger *slog.Logger, limits Limits) http.Handler {
 	srv.Use(queryLimits{maxDepth: l.MaxDepth, maxIntrospectionDepth: l.MaxIntrospectionDepth, maxIntrospections: l.MaxIntrospections, maxAliases: l.MaxAliases,
 		maxRootFields: l.MaxRootFields, maxSelections: l.MaxSelections})
 	srv.Use(newComplexityLimit(l.MaxComplexity)) // gqlgen's limit, with the cost cached per document and variables
-	srv.Use(rateCharge{}) // after the complexity limit: charges the computed cost to the client (ratecharge.go)
+	srv.Use(rateCharge{})                        // after the complexity limit: charges the computed cost to the client (ratecharge.go)
 	srv.Use(responseLimit{maxBytes: l.MaxResponseBytes})
 	srv.SetErrorPresenter(errorPresenter(logger))
 	srv.SetRecoverFunc(recoverFunc(logger))
