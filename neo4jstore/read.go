@@ -1,6 +1,7 @@
 package neo4jstore
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -172,15 +173,15 @@ type listSpec struct {
 // keyset predicate after a cursor. NAME and DEGREE read the stored nameKey and degree from a
 // range index in order (their `IS NOT NULL` makes the index usable; every node has both).
 var listOrders = map[string]struct {
-	key, dir, where, after string
+	key, dir, where, after, index string
 }{
 	kg.OrderName: {`n.nameKey`, `ASC`, `n.nameKey IS NOT NULL`,
-		`n.nameKey >= $afterKey AND (n.nameKey > $afterKey OR n.id > $afterId)`},
+		`n.nameKey >= $afterKey AND (n.nameKey > $afterKey OR n.id > $afterId)`, `nameKey`},
 	kg.OrderDegree: {`n.degree`, `DESC`, `n.degree IS NOT NULL`,
-		`n.degree <= $afterKey AND (n.degree < $afterKey OR n.id > $afterId)`},
+		`n.degree <= $afterKey AND (n.degree < $afterKey OR n.id > $afterId)`, `degree`},
 	kg.OrderStartDate: {`coalesce(n.rangeFrom, '9999-12-31')`, `ASC`, ``,
-		`(coalesce(n.rangeFrom, '9999-12-31') > $afterKey OR (coalesce(n.rangeFrom, '9999-12-31') = $afterKey AND n.id > $afterId))`},
-	kg.OrderID: {`n.id`, `ASC`, `n.id IS NOT NULL`, `n.id > $afterId`},
+		`(coalesce(n.rangeFrom, '9999-12-31') > $afterKey OR (coalesce(n.rangeFrom, '9999-12-31') = $afterKey AND n.id > $afterId))`, ``},
+	kg.OrderID: {`n.id`, `ASC`, `n.id IS NOT NULL`, `n.id > $afterId`, `id`},
 }
 
 // dated is true of a node with a start or an end date; the since/until filters keep only
@@ -220,6 +221,15 @@ var listCypher = memo[listSpec]{build: func(sp listSpec) string {
 		b.WriteString("\n  RETURN count(n) AS total\n}")
 	}
 	b.WriteString("\nCALL () {\n  MATCH (n:" + label + ")")
+	if len(where) == 0 && o.index != "" {
+		// No filter narrows the nodes: read the order's index in order and stop at the page
+		// (the planner may otherwise prefer a label scan and a sort of every node of the type).
+		idx := "n:" + cmp.Or(sp.label, "Node") + "(" + o.index + ")"
+		if o.index == "id" {
+			idx = "n:Node(id)" // the id index is on :Node only
+		}
+		b.WriteString("\n  USING INDEX " + idx)
+	}
 	if page = slices.DeleteFunc(page, func(c string) bool { return c == "" }); len(page) > 0 {
 		b.WriteString("\n  WHERE " + strings.Join(page, "\n  AND "))
 	}
