@@ -7,7 +7,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"path"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -156,6 +158,31 @@ func firstErr(errs ...error) error {
 	return nil
 }
 
+// ReadDatasetFile is the whole path from an import file to a validated dataset: it reads at
+// most MaxFileBytes, decodes strictly, reads each Source's textFile relative to the file's
+// folder and validates. The result is named after the file, for errors found at import time.
+func ReadDatasetFile(name string) (*Validated, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	d, err := DecodeDataset(f)
+	if err != nil {
+		return nil, err
+	}
+	dir := filepath.Dir(name)
+	if err := d.LoadTexts(func(p string) ([]byte, error) { return os.ReadFile(filepath.Join(dir, filepath.FromSlash(p))) }); err != nil {
+		return nil, err
+	}
+	v, err := d.Validate()
+	if err != nil {
+		return nil, err
+	}
+	v.Name = name
+	return v, nil
+}
+
 // LoadTexts reads the textFile of every Source record through read, which resolves a path
 // relative to the import file (the caller decides what relative means; ReadDatasetFile uses
 // the file's directory). Call it before Validate; without it a textFile is an error.
@@ -286,6 +313,8 @@ func DefaultRelID(from, relType, to string) string {
 
 // Validated is a dataset that passed Validate, ready to write.
 type Validated struct {
+	// Name names the file in errors about it found at import time ("" for one unnamed file).
+	Name          string
 	Nodes         []Node
 	Relationships []Relationship
 	// External are ids referenced by the file but not defined in it: they must already exist
