@@ -61,6 +61,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if cmd == "import" && len(args) < 3 {
 			return errors.New("usage: policygraph import FILE [FILE ...]")
 		}
+		// Every file is read and validated before the database is touched, and all of them
+		// are written in one transaction: a bad file leaves the graph as it was.
+		var files []*kg.Validated
+		for _, name := range args[2:] {
+			v, err := kg.ReadDatasetFile(name)
+			if err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+			files = append(files, v)
+		}
 		store, err := neo4jstore.Open(ctx, storeCfg)
 		if err != nil {
 			return err
@@ -69,34 +79,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if err := store.Migrate(ctx); err != nil {
 			return err
 		}
-		for _, name := range args[2:] {
-			f, err := os.Open(name)
-			if err != nil {
+		if len(files) > 0 {
+			if _, err := store.Import(ctx, files...); err != nil {
 				return err
 			}
-			stats, err := importFile(ctx, store, f)
-			f.Close()
-			if err != nil {
-				return fmt.Errorf("%s: %w", name, err)
-			}
-			fmt.Fprintf(stdout, "%s: imported %d nodes and %d relationships\n", name, stats.Nodes, stats.Relationships)
+		}
+		for _, v := range files {
+			fmt.Fprintf(stdout, "%s: imported %d nodes and %d relationships\n", v.Name, len(v.Nodes), len(v.Relationships))
 		}
 		return nil
 	default:
 		return fmt.Errorf("unknown command %q (want serve, export, import or migrate)", cmd)
 	}
-}
-
-func importFile(ctx context.Context, store *neo4jstore.Store, r io.Reader) (neo4jstore.ImportStats, error) {
-	d, err := kg.DecodeDataset(r)
-	if err != nil {
-		return neo4jstore.ImportStats{}, err
-	}
-	v, err := d.Validate()
-	if err != nil {
-		return neo4jstore.ImportStats{}, err
-	}
-	return store.Import(ctx, v)
 }
 
 // serve runs the HTTP server until ctx ends. Neo4j may still be starting: the server comes up

@@ -28,6 +28,7 @@ func complexity() ComplexityRoot {
 	c.Policy.Relationships, c.LegalCase.Relationships, c.Event.Relationships = rels, rels, rels
 	c.Statistic.Relationships, c.Source.Relationships = rels, rels
 	c.Source.Supports = func(child int, first *int, _ *string) int { return pageCost(first, child) }
+	c.Source.CitedBy = func(child int, first *int, _ *string) int { return pageCost(first, child) }
 
 	c.Query.Search = func(child int, _ string, _ []model.NodeType, first *int, _ *string) int {
 		return pageCost(first, child)

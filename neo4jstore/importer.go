@@ -3,6 +3,7 @@ package neo4jstore
 import (
 	"context"
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 	"time"
@@ -28,12 +29,13 @@ func labelsFor(nodeType string) string {
 	}
 }
 
-// importCheckCypher finds which referenced ids exist and with which type, so a dangling id or
-// a type clash fails the import before anything is written.
+// importCheckCypher finds which referenced ids exist, with which type (and, for a Source,
+// its stored text), so a dangling id, a type clash, a forbidden endpoint or a quote that is
+// not in its source fails the import before anything is written.
 const importCheckCypher = `
 UNWIND $ids AS id
 OPTIONAL MATCH (n:Node {id: id})
-RETURN id, n.type AS type`
+RETURN id, n.type AS type, CASE WHEN n:Source AND id IN $external THEN n.text END AS text`
 
 // importNodesCypher is completed with the labels of one node type (from the allow-list).
 const importNodesCypher = `
@@ -90,35 +92,79 @@ func storeDegrees(ctx context.Context, tx neo4j.ManagedTransaction, ids []string
 	return runBatches(ctx, tx, degreeCypher, rows)
 }
 
-// Import writes a validated dataset in one managed write transaction: all of it or nothing.
-// Nodes and relationships are MERGEd on their ids (under uniqueness constraints), so importing
-// the same file twice leaves the same counts. Returns *kg.InvalidError when the file refers to
-// ids that are not in the graph, or redefines a node with another type.
-func (s *Store) Import(ctx context.Context, v *kg.Validated) (ImportStats, error) {
+// Import writes validated datasets (the files of one import, in order) in one managed write
+// transaction: all of them or nothing. Nodes and relationships are MERGEd on their ids (under
+// uniqueness constraints), so importing the same files twice leaves the same counts; when two
+// files define the same id, the later one's values are stored. Every node of every file is
+// written before any relationship, so a file may refer to nodes another file defines.
+//
+// Returns *kg.InvalidError (naming file, record and field) when a file refers to an id that
+// is neither in the files nor in the graph, redefines a node with another type, joins node
+// types its relationship type does not allow, or cites a quote that is not in the stored text
+// of its Source.
+func (s *Store) Import(ctx context.Context, files ...*kg.Validated) (ImportStats, error) {
 	defined := map[string]string{}
-	for _, n := range v.Nodes {
-		defined[n.ID] = n.Type
+	for _, v := range files {
+		for i, n := range v.Nodes {
+			if prev, ok := defined[n.ID]; ok && prev != n.Type {
+				return ImportStats{}, &kg.InvalidError{Record: inFile(v, fmt.Sprintf("nodes[%d] %q", i, n.ID)), Field: "type",
+					Reason: fmt.Sprintf("is %s but an earlier file of this import defines it as a %s", n.Type, prev)}
+			}
+			defined[n.ID] = n.Type
+		}
 	}
-	var ids []string
-	for id := range v.External {
+	external := map[string]bool{}
+	for _, v := range files {
+		for id := range v.External {
+			if _, ok := defined[id]; !ok {
+				external[id] = true
+			}
+		}
+	}
+	ids := make([]string, 0, len(defined)+len(external))
+	externalIDs := make([]string, 0, len(external))
+	for id := range external {
 		ids = append(ids, id)
+		externalIDs = append(externalIDs, id)
 	}
 	for id := range defined {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
 
-	nodeRows := map[string][]map[string]any{}
-	for _, n := range v.Nodes {
-		nodeRows[n.Type] = append(nodeRows[n.Type], map[string]any{"id": n.ID, "props": nodeProps(n)})
+	// Texts of the Sources this import defines with one (the last definition wins, as stored).
+	ownTexts := map[string]string{}
+	for _, v := range files {
+		for _, n := range v.Nodes {
+			if n.Type == kg.TypeSource {
+				delete(ownTexts, n.ID)
+				if n.Text != "" {
+					ownTexts[n.ID] = kg.NormalizeSpace(n.Text)
+				}
+			}
+		}
 	}
+
+	nodeRows := map[string][]map[string]any{}
 	relRows := map[string][]map[string]any{}
-	for _, r := range v.Relationships {
-		relRows[r.Type] = append(relRows[r.Type], map[string]any{"id": r.ID, "from": r.From, "to": r.To, "props": relProps(r)})
+	var stats ImportStats
+	var allNodes []kg.Node
+	var allRels []kg.Relationship
+	for _, v := range files {
+		for _, n := range v.Nodes {
+			nodeRows[n.Type] = append(nodeRows[n.Type], map[string]any{"id": n.ID, "props": nodeProps(n)})
+		}
+		for _, r := range v.Relationships {
+			relRows[r.Type] = append(relRows[r.Type], map[string]any{"id": r.ID, "from": r.From, "to": r.To, "props": relProps(r)})
+		}
+		stats.Nodes += len(v.Nodes)
+		stats.Relationships += len(v.Relationships)
+		allNodes = append(allNodes, v.Nodes...)
+		allRels = append(allRels, v.Relationships...)
 	}
 
 	_, err := s.write(ctx, 5*time.Minute, func(tx neo4j.ManagedTransaction) (any, error) {
-		res, err := tx.Run(ctx, importCheckCypher, map[string]any{"ids": ids})
+		res, err := tx.Run(ctx, importCheckCypher, map[string]any{"ids": ids, "external": externalIDs})
 		if err != nil {
 			return nil, err
 		}
@@ -126,9 +172,17 @@ func (s *Store) Import(ctx context.Context, v *kg.Validated) (ImportStats, error
 		if err != nil {
 			return nil, err
 		}
+		graph := map[string]string{}  // type of each referenced id the graph holds
+		texts := maps.Clone(ownTexts) // source id -> text quotes must be in (space-normalised)
 		for _, rec := range recs {
 			id, _ := rec.Values[0].(string)
 			existing, _ := rec.Values[1].(string)
+			if existing != "" {
+				graph[id] = existing
+			}
+			if text, _ := rec.Values[2].(string); text != "" && external[id] {
+				texts[id] = kg.NormalizeSpace(text)
+			}
 			if want, ok := defined[id]; ok {
 				if existing != "" && existing != want {
 					return nil, &kg.InvalidError{Record: fmt.Sprintf("node %q", id), Field: "type",
@@ -136,15 +190,19 @@ func (s *Store) Import(ctx context.Context, v *kg.Validated) (ImportStats, error
 				}
 				continue
 			}
+			v, field := referrer(files, id)
 			want := v.External[id]
 			switch {
 			case existing == "":
-				return nil, &kg.InvalidError{Record: "reference " + fmt.Sprintf("%q", id), Field: referrer(v, id),
+				return nil, &kg.InvalidError{Record: inFile(v, fmt.Sprintf("reference %q", id)), Field: field,
 					Reason: "refers to a node that is neither in the file nor in the graph"}
 			case want != "" && existing != want:
-				return nil, &kg.InvalidError{Record: "reference " + fmt.Sprintf("%q", id), Field: referrer(v, id),
+				return nil, &kg.InvalidError{Record: inFile(v, fmt.Sprintf("reference %q", id)), Field: field,
 					Reason: fmt.Sprintf("must be a %s, but the graph holds a %s", want, existing)}
 			}
+		}
+		if err := checkAgainstGraph(files, defined, graph, texts); err != nil {
+			return nil, err
 		}
 		for _, t := range kg.NodeTypes {
 			if err := runBatches(ctx, tx, fmt.Sprintf(importNodesCypher, labelsFor(t)), nodeRows[t]); err != nil {
@@ -156,37 +214,91 @@ func (s *Store) Import(ctx context.Context, v *kg.Validated) (ImportStats, error
 				return nil, err
 			}
 		}
-		return nil, storeDegrees(ctx, tx, touchedIDs(v.Nodes, v.Relationships))
+		return nil, storeDegrees(ctx, tx, touchedIDs(allNodes, allRels))
 	})
 	if err != nil {
 		return ImportStats{}, err
 	}
-	return ImportStats{Nodes: len(v.Nodes), Relationships: len(v.Relationships)}, nil
+	return stats, nil
 }
 
-// referrer names the first record that refers to id, for the error message.
-func referrer(v *kg.Validated, id string) string {
-	for i, r := range v.Relationships {
-		switch id {
-		case r.From:
-			return fmt.Sprintf("relationships[%d].from", i)
-		case r.To:
-			return fmt.Sprintf("relationships[%d].to", i)
+// checkAgainstGraph applies the rules kg.Validate could not apply alone, now that the types
+// of ids outside a file (in another file of the import, or in the graph) and the stored texts
+// of Sources are known: allowed endpoint types and quotes in their source's text.
+func checkAgainstGraph(files []*kg.Validated, defined, graph, texts map[string]string) error {
+	typeOf := func(id string) string {
+		if t, ok := defined[id]; ok {
+			return t
 		}
-		for j, c := range r.Citations {
-			if c.SourceID == id {
-				return fmt.Sprintf("relationships[%d].citations[%d].source", i, j)
+		return graph[id]
+	}
+	for _, v := range files {
+		for i, r := range v.Relationships {
+			record := inFile(v, fmt.Sprintf("relationships[%d] (%s %s %s)", i, r.From, r.Type, r.To))
+			if err := kg.CheckEnds(r.Type, r.From, typeOf(r.From), r.To, typeOf(r.To)); err != nil {
+				ie := err.(*kg.InvalidError)
+				return &kg.InvalidError{Record: record, Field: ie.Field, Reason: ie.Reason}
+			}
+			if err := checkQuotes(record, r.Citations, texts); err != nil {
+				return err
+			}
+		}
+		for i, n := range v.Nodes {
+			if err := checkQuotes(inFile(v, fmt.Sprintf("nodes[%d] %q", i, n.ID)), n.Citations, texts); err != nil {
+				return err
 			}
 		}
 	}
-	for i, n := range v.Nodes {
-		for j, c := range n.Citations {
-			if c.SourceID == id {
-				return fmt.Sprintf("nodes[%d].citations[%d].source", i, j)
-			}
+	return nil
+}
+
+// checkQuotes checks the citations of one record whose Source is in the graph with a text.
+func checkQuotes(record string, cs []kg.Citation, texts map[string]string) error {
+	for j, c := range cs {
+		if text, ok := texts[c.SourceID]; ok && !strings.Contains(text, kg.NormalizeSpace(c.Quote)) {
+			return kg.QuoteError(record, fmt.Sprintf("citations[%d].quote", j), c.SourceID)
 		}
 	}
-	return "id"
+	return nil
+}
+
+// inFile prefixes a record with its file's name, when the import names files.
+func inFile(v *kg.Validated, record string) string {
+	if v.Name == "" {
+		return record
+	}
+	return v.Name + ": " + record
+}
+
+// referrer names the first file and record that refer to id, for the error message.
+func referrer(files []*kg.Validated, id string) (*kg.Validated, string) {
+	for _, v := range files {
+		if _, ok := v.External[id]; !ok {
+			continue
+		}
+		for i, r := range v.Relationships {
+			switch id {
+			case r.From:
+				return v, fmt.Sprintf("relationships[%d].from", i)
+			case r.To:
+				return v, fmt.Sprintf("relationships[%d].to", i)
+			}
+			for j, c := range r.Citations {
+				if c.SourceID == id {
+					return v, fmt.Sprintf("relationships[%d].citations[%d].source", i, j)
+				}
+			}
+		}
+		for i, n := range v.Nodes {
+			for j, c := range n.Citations {
+				if c.SourceID == id {
+					return v, fmt.Sprintf("nodes[%d].citations[%d].source", i, j)
+				}
+			}
+		}
+		return v, "id"
+	}
+	return &kg.Validated{}, "id"
 }
 
 // nodeProps is the property map a node is stored with. Absent optional values are stored as
@@ -200,6 +312,7 @@ func nodeProps(n kg.Node) map[string]any {
 		"docket": opt(n.Docket), "unit": opt(n.Unit), "measure": opt(n.Measure), "qualifier": opt(n.Qualifier),
 		"publisher": opt(n.Publisher), "url": opt(n.URL), "value": nil,
 		"nameKey": NameKey(n.Name), "inferred": n.Inferred, "inferredReason": opt(n.InferredReason),
+		"text": opt(n.Text), "textSha256": opt(n.TextSHA256),
 	}
 	if n.Value != nil {
 		p["value"] = *n.Value

@@ -48,10 +48,15 @@ func migrationStatements() ([]string, error) {
 }
 
 // derivedStatements are the schema statements that follow from kg's model rather than being
-// written out: for every node type, range indexes on its label for the stored list orders
-// (a typed list matches its label, and the planner reads an index of that label in order).
+// written out: for every relationship type, the uniqueness constraint on its ids (named
+// rel_<type>_id, as migration 001 once wrote them out, so existing databases see no change);
+// for every node type, range indexes on its label for the stored list orders (a typed list
+// matches its label, and the planner reads an index of that label in order).
 func derivedStatements() []string {
 	var out []string
+	for _, t := range kg.RelTypes {
+		out = append(out, fmt.Sprintf("CREATE CONSTRAINT rel_%s_id IF NOT EXISTS FOR ()-[r:%s]-() REQUIRE r.id IS UNIQUE", strings.ToLower(t), t))
+	}
 	for _, t := range kg.NodeTypes {
 		snake := strings.ToLower(t)
 		out = append(out,
