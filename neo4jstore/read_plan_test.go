@@ -68,7 +68,9 @@ func TestListPlansAreIndexOrdered(t *testing.T) {
 		}
 		return p
 	}
-	index := func(ops []string) bool { return slices.ContainsFunc(ops, func(op string) bool { return strings.Contains(op, "Index") }) }
+	index := func(ops []string) bool {
+		return slices.ContainsFunc(ops, func(op string) bool { return strings.Contains(op, "Index") })
+	}
 	for _, order := range []string{kg.OrderName, kg.OrderDegree, kg.OrderID} {
 		for _, label := range append([]string{""}, kg.NodeTypes...) {
 			for _, after := range []bool{false, true} {
@@ -83,7 +85,9 @@ func TestListPlansAreIndexOrdered(t *testing.T) {
 		filters := map[string]func(*listSpec){
 			"kinds":   func(sp *listSpec) { sp.kinds = true },
 			"country": func(sp *listSpec) { sp.country = true },
-			"all":     func(sp *listSpec) { sp.kinds, sp.statuses, sp.country, sp.name, sp.since, sp.until, sp.after = true, true, true, true, true, true, true },
+			"all": func(sp *listSpec) {
+				sp.kinds, sp.statuses, sp.country, sp.name, sp.since, sp.until, sp.after = true, true, true, true, true, true, true
+			},
 		}
 		for fname, f := range filters {
 			for _, label := range []string{"", kg.TypeOrganization} {
@@ -111,13 +115,13 @@ func TestReadPlansStartFromAnIndex(t *testing.T) {
 		cypher string
 		params map[string]any
 	}{
-		"node":                 {nodeCypher.get(nodeSpec{}), relParams},
-		"node with page":       {nodeCypher.get(nodeSpec{rels: true, rel: rel("", kg.Both, false)}), relParams},
-		"relationships":        {relsOfCypher.get(rel("", kg.Both, false)), relParams},
-		"relationships typed":  {relsOfCypher.get(rel("PARTY_TO|OPPOSES", kg.Outgoing, true)), relParams},
-		"relationships in":     {relsOfCypher.get(rel("", kg.Incoming, true)), relParams},
-		"search":               {searchCypher.get(kg.Omit{}), map[string]any{"q": "aclu", "types": []string{}, "afterId": nil, "afterScore": nil, "limit": 21}},
-		"search omitting all":  {searchCypher.get(kg.Omit{Description: true, Degree: true, Citations: true}), map[string]any{"q": "aclu", "types": []string{"Policy"}, "afterId": nil, "afterScore": nil, "limit": 21}},
+		"node":                {nodeCypher.get(nodeSpec{}), relParams},
+		"node with page":      {nodeCypher.get(nodeSpec{rels: true, rel: rel("", kg.Both, false)}), relParams},
+		"relationships":       {relsOfCypher.get(rel("", kg.Both, false)), relParams},
+		"relationships typed": {relsOfCypher.get(rel("PARTY_TO|OPPOSES", kg.Outgoing, true)), relParams},
+		"relationships in":    {relsOfCypher.get(rel("", kg.Incoming, true)), relParams},
+		"search":              {searchCypher.get(kg.Omit{}), map[string]any{"q": "aclu", "types": []string{}, "afterId": nil, "afterScore": nil, "limit": 21}},
+		"search omitting all": {searchCypher.get(kg.Omit{Description: true, Degree: true, Citations: true}), map[string]any{"q": "aclu", "types": []string{"Policy"}, "afterId": nil, "afterScore": nil, "limit": 21}},
 	}
 	for name, c := range cases {
 		ops := explain(t, s, c.cypher, c.params)
