@@ -260,6 +260,16 @@ func TestMigrateBackfillsSearchText(t *testing.T) {
 	if err := s.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
+	// The old index (English stop words dropped from the index) is gone.
+	items, err := s.Schema(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range items {
+		if it.Name == "node_text" {
+			t.Errorf("node_text still exists after migration: %+v", it)
+		}
+	}
 	if page := search(t, s, "Quédate en México", 5, ""); len(page.Nodes) == 0 || page.Nodes[0].ID != "policy:migrant-protection-protocols" {
 		t.Errorf("after backfill, want MPP first for Quédate en México, got %+v", page.Nodes)
 	}
