@@ -125,3 +125,77 @@ func TestImportedCounts(t *testing.T) {
 	}
 	t.Logf("nodes %v; relationships %v; citations %d", nodes, rels, citations)
 }
+
+// foldName lowers a name and drops Spanish accents and curly double quotes, so that
+// "Instituto Nacional de Migración" matches the article's "Instituto Nacional de Migracion".
+var foldName = strings.NewReplacer("á", "a", "é", "e", "í", "i", "ó", "o", "ú", "u", "ü", "u", "ñ", "n",
+	"Á", "a", "É", "e", "Í", "i", "Ó", "o", "Ú", "u", "Ñ", "n", "“", "", "”", "")
+
+// A typed name that is not flagged inferred is one the article itself uses (accents aside);
+// every other name (general knowledge, our translations) must say it is inferred, and why.
+func TestNamesFromArticleOrInferred(t *testing.T) {
+	raw, err := os.ReadFile(seedArticle)
+	if err != nil {
+		t.Skipf("seed article not found: %v", err)
+	}
+	article := strings.ToLower(foldName.Replace(string(raw)))
+	named := 0
+	for name, v := range bundled(t) {
+		for _, n := range v.Nodes {
+			for _, nm := range n.Names {
+				named++
+				if nm.Inferred {
+					continue
+				}
+				if !strings.Contains(article, strings.ToLower(foldName.Replace(nm.Value))) {
+					t.Errorf("%s: %s name %q is not in the article and not marked inferred", name, n.ID, nm.Value)
+				}
+			}
+		}
+	}
+	if named == 0 {
+		t.Error("no typed names in the bundled datasets")
+	}
+}
+
+// No fact says more than its quotes about signing or ruling: a SIGNS edge or a PARTY_TO edge
+// with role SIGNATORY needs a quote that speaks of signing, and a RULED_ON edge is never an
+// oral argument (a hearing is an Event of kind HEARING, not a ruling).
+func TestSigningAndRulingsAsQuoted(t *testing.T) {
+	for name, v := range bundled(t) {
+		for _, r := range v.Relationships {
+			if r.Type == "SIGNS" || (r.Type == "PARTY_TO" && r.Role == "SIGNATORY") {
+				signed := false
+				for _, c := range r.Citations {
+					if strings.Contains(strings.ToLower(c.Quote), "sign") {
+						signed = true
+					}
+				}
+				if !signed {
+					t.Errorf("%s: %s says someone signed, but no quote speaks of signing", name, r.ID)
+				}
+			}
+			if r.Type == "RULED_ON" && r.Outcome == "HEARD_ARGUMENT" {
+				t.Errorf("%s: %s records an oral argument as a ruling", name, r.ID)
+			}
+		}
+	}
+}
+
+// An undated Event has undated participants: a dated PARTICIPATES_IN edge into an Event the
+// source does not date would claim a date the source does not give.
+func TestUndatedEventsHaveUndatedParticipants(t *testing.T) {
+	for name, v := range bundled(t) {
+		undated := map[string]bool{}
+		for _, n := range v.Nodes {
+			if n.Type == kg.TypeEvent && n.StartDate == "" {
+				undated[n.ID] = true
+			}
+		}
+		for _, r := range v.Relationships {
+			if r.Type == "PARTICIPATES_IN" && undated[r.To] && (r.StartDate != "" || r.EndDate != "") {
+				t.Errorf("%s: %s is dated but the event %s is not", name, r.ID, r.To)
+			}
+		}
+	}
+}
