@@ -33,6 +33,7 @@ func complexity() ComplexityRoot {
 	c.Query.Search = func(child int, _ string, _ []model.NodeType, first *int, _ *string) int {
 		return pageCost(first, child)
 	}
+	c.Query.SearchCitations = func(child int, _ string, first *int, _ *string) int { return pageCost(first, child) }
 	c.Query.Nodes = func(child int, _ []model.NodeType, _ *model.NodeFilter, _ *model.NodeOrder, first *int, _ *string) int {
 		return pageCost(first, child)
 	}

@@ -12,28 +12,56 @@ import (
 	"github.com/policygraph/policygraph/kg"
 )
 
+func (r *countryResolver) Name(ctx context.Context, obj *model.Country, lang *string) (string, error) {
+	return nameIn(obj.Name, obj.Names, lang)
+}
+
 func (r *countryResolver) Relationships(ctx context.Context, obj *model.Country, types []model.RelationshipType, direction *model.Direction, first *int, after *string) (*model.RelationshipConnection, error) {
 	return r.relationships(ctx, obj.ID, obj, types, direction, first, after)
+}
+
+func (r *eventResolver) Name(ctx context.Context, obj *model.Event, lang *string) (string, error) {
+	return nameIn(obj.Name, obj.Names, lang)
 }
 
 func (r *eventResolver) Relationships(ctx context.Context, obj *model.Event, types []model.RelationshipType, direction *model.Direction, first *int, after *string) (*model.RelationshipConnection, error) {
 	return r.relationships(ctx, obj.ID, obj, types, direction, first, after)
 }
 
+func (r *legalCaseResolver) Name(ctx context.Context, obj *model.LegalCase, lang *string) (string, error) {
+	return nameIn(obj.Name, obj.Names, lang)
+}
+
 func (r *legalCaseResolver) Relationships(ctx context.Context, obj *model.LegalCase, types []model.RelationshipType, direction *model.Direction, first *int, after *string) (*model.RelationshipConnection, error) {
 	return r.relationships(ctx, obj.ID, obj, types, direction, first, after)
+}
+
+func (r *organizationResolver) Name(ctx context.Context, obj *model.Organization, lang *string) (string, error) {
+	return nameIn(obj.Name, obj.Names, lang)
 }
 
 func (r *organizationResolver) Relationships(ctx context.Context, obj *model.Organization, types []model.RelationshipType, direction *model.Direction, first *int, after *string) (*model.RelationshipConnection, error) {
 	return r.relationships(ctx, obj.ID, obj, types, direction, first, after)
 }
 
+func (r *personResolver) Name(ctx context.Context, obj *model.Person, lang *string) (string, error) {
+	return nameIn(obj.Name, obj.Names, lang)
+}
+
 func (r *personResolver) Relationships(ctx context.Context, obj *model.Person, types []model.RelationshipType, direction *model.Direction, first *int, after *string) (*model.RelationshipConnection, error) {
 	return r.relationships(ctx, obj.ID, obj, types, direction, first, after)
 }
 
+func (r *policyResolver) Name(ctx context.Context, obj *model.Policy, lang *string) (string, error) {
+	return nameIn(obj.Name, obj.Names, lang)
+}
+
 func (r *policyResolver) Relationships(ctx context.Context, obj *model.Policy, types []model.RelationshipType, direction *model.Direction, first *int, after *string) (*model.RelationshipConnection, error) {
 	return r.relationships(ctx, obj.ID, obj, types, direction, first, after)
+}
+
+func (r *sourceResolver) Name(ctx context.Context, obj *model.Source, lang *string) (string, error) {
+	return nameIn(obj.Name, obj.Names, lang)
 }
 
 func (r *sourceResolver) Supports(ctx context.Context, obj *model.Source, first *int, after *string) (*model.RelationshipConnection, error) {
@@ -66,6 +94,10 @@ func (r *sourceResolver) CitedBy(ctx context.Context, obj *model.Source, first *
 
 func (r *sourceResolver) Relationships(ctx context.Context, obj *model.Source, types []model.RelationshipType, direction *model.Direction, first *int, after *string) (*model.RelationshipConnection, error) {
 	return r.relationships(ctx, obj.ID, obj, types, direction, first, after)
+}
+
+func (r *statisticResolver) Name(ctx context.Context, obj *model.Statistic, lang *string) (string, error) {
+	return nameIn(obj.Name, obj.Names, lang)
 }
 
 func (r *statisticResolver) Relationships(ctx context.Context, obj *model.Statistic, types []model.RelationshipType, direction *model.Direction, first *int, after *string) (*model.RelationshipConnection, error) {

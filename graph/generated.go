@@ -49,6 +49,21 @@ type ComplexityRoot struct {
 		Source  func(childComplexity int) int
 	}
 
+	CitationSearchConnection struct {
+		Edges    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	CitationSearchEdge struct {
+		Cursor       func(childComplexity int) int
+		Locator      func(childComplexity int) int
+		Node         func(childComplexity int) int
+		Quote        func(childComplexity int) int
+		Relationship func(childComplexity int) int
+		Score        func(childComplexity int) int
+		Source       func(childComplexity int) int
+	}
+
 	CommonConnection struct {
 		Edges      func(childComplexity int) int
 		Node       func(childComplexity int) int
@@ -62,14 +77,17 @@ type ComplexityRoot struct {
 	}
 
 	Country struct {
-		Aliases       func(childComplexity int) int
-		Citations     func(childComplexity int) int
-		Code          func(childComplexity int) int
-		Degree        func(childComplexity int) int
-		Description   func(childComplexity int) int
-		ID            func(childComplexity int) int
-		Name          func(childComplexity int) int
-		Relationships func(childComplexity int, types []model.RelationshipType, direction *model.Direction, first *int, after *string) int
+		Aliases        func(childComplexity int) int
+		Citations      func(childComplexity int) int
+		Code           func(childComplexity int) int
+		Degree         func(childComplexity int) int
+		Description    func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Inferred       func(childComplexity int) int
+		InferredReason func(childComplexity int) int
+		Name           func(childComplexity int, lang *string) int
+		Names          func(childComplexity int) int
+		Relationships  func(childComplexity int, types []model.RelationshipType, direction *model.Direction, first *int, after *string) int
 	}
 
 	CountryConnection struct {
@@ -84,17 +102,20 @@ type ComplexityRoot struct {
 	}
 
 	Event struct {
-		Aliases       func(childComplexity int) int
-		Citations     func(childComplexity int) int
-		Country       func(childComplexity int) int
-		Degree        func(childComplexity int) int
-		Description   func(childComplexity int) int
-		EndDate       func(childComplexity int) int
-		ID            func(childComplexity int) int
-		Kind          func(childComplexity int) int
-		Name          func(childComplexity int) int
-		Relationships func(childComplexity int, types []model.RelationshipType, direction *model.Direction, first *int, after *string) int
-		StartDate     func(childComplexity int) int
+		Aliases        func(childComplexity int) int
+		Citations      func(childComplexity int) int
+		Country        func(childComplexity int) int
+		Degree         func(childComplexity int) int
+		Description    func(childComplexity int) int
+		EndDate        func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Inferred       func(childComplexity int) int
+		InferredReason func(childComplexity int) int
+		Kind           func(childComplexity int) int
+		Name           func(childComplexity int, lang *string) int
+		Names          func(childComplexity int) int
+		Relationships  func(childComplexity int, types []model.RelationshipType, direction *model.Direction, first *int, after *string) int
+		StartDate      func(childComplexity int) int
 	}
 
 	EventConnection struct {
@@ -109,17 +130,20 @@ type ComplexityRoot struct {
 	}
 
 	LegalCase struct {
-		Aliases       func(childComplexity int) int
-		Citations     func(childComplexity int) int
-		Degree        func(childComplexity int) int
-		Description   func(childComplexity int) int
-		Docket        func(childComplexity int) int
-		EndDate       func(childComplexity int) int
-		ID            func(childComplexity int) int
-		Name          func(childComplexity int) int
-		Relationships func(childComplexity int, types []model.RelationshipType, direction *model.Direction, first *int, after *string) int
-		StartDate     func(childComplexity int) int
-		Status        func(childComplexity int) int
+		Aliases        func(childComplexity int) int
+		Citations      func(childComplexity int) int
+		Degree         func(childComplexity int) int
+		Description    func(childComplexity int) int
+		Docket         func(childComplexity int) int
+		EndDate        func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Inferred       func(childComplexity int) int
+		InferredReason func(childComplexity int) int
+		Name           func(childComplexity int, lang *string) int
+		Names          func(childComplexity int) int
+		Relationships  func(childComplexity int, types []model.RelationshipType, direction *model.Direction, first *int, after *string) int
+		StartDate      func(childComplexity int) int
+		Status         func(childComplexity int) int
 	}
 
 	LegalCaseConnection struct {
@@ -131,6 +155,14 @@ type ComplexityRoot struct {
 	LegalCaseEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	Name struct {
+		Inferred       func(childComplexity int) int
+		InferredReason func(childComplexity int) int
+		Kind           func(childComplexity int) int
+		Lang           func(childComplexity int) int
+		Value          func(childComplexity int) int
 	}
 
 	Network struct {
@@ -151,15 +183,18 @@ type ComplexityRoot struct {
 	}
 
 	Organization struct {
-		Aliases       func(childComplexity int) int
-		Citations     func(childComplexity int) int
-		Country       func(childComplexity int) int
-		Degree        func(childComplexity int) int
-		Description   func(childComplexity int) int
-		ID            func(childComplexity int) int
-		Kind          func(childComplexity int) int
-		Name          func(childComplexity int) int
-		Relationships func(childComplexity int, types []model.RelationshipType, direction *model.Direction, first *int, after *string) int
+		Aliases        func(childComplexity int) int
+		Citations      func(childComplexity int) int
+		Country        func(childComplexity int) int
+		Degree         func(childComplexity int) int
+		Description    func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Inferred       func(childComplexity int) int
+		InferredReason func(childComplexity int) int
+		Kind           func(childComplexity int) int
+		Name           func(childComplexity int, lang *string) int
+		Names          func(childComplexity int) int
+		Relationships  func(childComplexity int, types []model.RelationshipType, direction *model.Direction, first *int, after *string) int
 	}
 
 	OrganizationConnection struct {
@@ -191,14 +226,17 @@ type ComplexityRoot struct {
 	}
 
 	Person struct {
-		Aliases       func(childComplexity int) int
-		Citations     func(childComplexity int) int
-		Country       func(childComplexity int) int
-		Degree        func(childComplexity int) int
-		Description   func(childComplexity int) int
-		ID            func(childComplexity int) int
-		Name          func(childComplexity int) int
-		Relationships func(childComplexity int, types []model.RelationshipType, direction *model.Direction, first *int, after *string) int
+		Aliases        func(childComplexity int) int
+		Citations      func(childComplexity int) int
+		Country        func(childComplexity int) int
+		Degree         func(childComplexity int) int
+		Description    func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Inferred       func(childComplexity int) int
+		InferredReason func(childComplexity int) int
+		Name           func(childComplexity int, lang *string) int
+		Names          func(childComplexity int) int
+		Relationships  func(childComplexity int, types []model.RelationshipType, direction *model.Direction, first *int, after *string) int
 	}
 
 	PersonConnection struct {
@@ -213,18 +251,21 @@ type ComplexityRoot struct {
 	}
 
 	Policy struct {
-		Aliases       func(childComplexity int) int
-		Citations     func(childComplexity int) int
-		Country       func(childComplexity int) int
-		Degree        func(childComplexity int) int
-		Description   func(childComplexity int) int
-		EndDate       func(childComplexity int) int
-		ID            func(childComplexity int) int
-		Kind          func(childComplexity int) int
-		Name          func(childComplexity int) int
-		Relationships func(childComplexity int, types []model.RelationshipType, direction *model.Direction, first *int, after *string) int
-		StartDate     func(childComplexity int) int
-		Status        func(childComplexity int) int
+		Aliases        func(childComplexity int) int
+		Citations      func(childComplexity int) int
+		Country        func(childComplexity int) int
+		Degree         func(childComplexity int) int
+		Description    func(childComplexity int) int
+		EndDate        func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Inferred       func(childComplexity int) int
+		InferredReason func(childComplexity int) int
+		Kind           func(childComplexity int) int
+		Name           func(childComplexity int, lang *string) int
+		Names          func(childComplexity int) int
+		Relationships  func(childComplexity int, types []model.RelationshipType, direction *model.Direction, first *int, after *string) int
+		StartDate      func(childComplexity int) int
+		Status         func(childComplexity int) int
 	}
 
 	PolicyConnection struct {
@@ -253,6 +294,7 @@ type ComplexityRoot struct {
 		Policies          func(childComplexity int, kinds []model.PolicyKind, statuses []model.PolicyStatus, filter *model.NodeFilter, orderBy *model.NodeOrder, first *int, after *string) int
 		Rank              func(childComplexity int, measure *model.Measure, nodeTypes []model.NodeType, types []model.RelationshipType, direction *model.Direction, activeAt *string, since *string, until *string, first *int) int
 		Search            func(childComplexity int, query string, types []model.NodeType, first *int, after *string) int
+		SearchCitations   func(childComplexity int, query string, first *int, after *string) int
 		Sources           func(childComplexity int, filter *model.NodeFilter, orderBy *model.NodeOrder, first *int, after *string) int
 		Statistics        func(childComplexity int, filter *model.NodeFilter, orderBy *model.NodeOrder, first *int, after *string) int
 		Timeline          func(childComplexity int, ids []string, types []model.RelationshipType, since *string, until *string, first *int, after *string) int
@@ -265,18 +307,20 @@ type ComplexityRoot struct {
 	}
 
 	Relationship struct {
-		Citations   func(childComplexity int) int
-		Description func(childComplexity int) int
-		EndDate     func(childComplexity int) int
-		EndDay      func(childComplexity int) int
-		From        func(childComplexity int) int
-		ID          func(childComplexity int) int
-		Outcome     func(childComplexity int) int
-		Role        func(childComplexity int) int
-		StartDate   func(childComplexity int) int
-		StartDay    func(childComplexity int) int
-		To          func(childComplexity int) int
-		Type        func(childComplexity int) int
+		Citations      func(childComplexity int) int
+		Description    func(childComplexity int) int
+		EndDate        func(childComplexity int) int
+		EndDay         func(childComplexity int) int
+		From           func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Inferred       func(childComplexity int) int
+		InferredReason func(childComplexity int) int
+		Outcome        func(childComplexity int) int
+		Role           func(childComplexity int) int
+		StartDate      func(childComplexity int) int
+		StartDay       func(childComplexity int) int
+		To             func(childComplexity int) int
+		Type           func(childComplexity int) int
 	}
 
 	RelationshipConnection struct {
@@ -303,19 +347,22 @@ type ComplexityRoot struct {
 	}
 
 	Source struct {
-		Aliases       func(childComplexity int) int
-		Citations     func(childComplexity int) int
-		CitedBy       func(childComplexity int, first *int, after *string) int
-		Degree        func(childComplexity int) int
-		Description   func(childComplexity int) int
-		ID            func(childComplexity int) int
-		Kind          func(childComplexity int) int
-		Name          func(childComplexity int) int
-		PublishedDate func(childComplexity int) int
-		Publisher     func(childComplexity int) int
-		Relationships func(childComplexity int, types []model.RelationshipType, direction *model.Direction, first *int, after *string) int
-		Supports      func(childComplexity int, first *int, after *string) int
-		URL           func(childComplexity int) int
+		Aliases        func(childComplexity int) int
+		Citations      func(childComplexity int) int
+		CitedBy        func(childComplexity int, first *int, after *string) int
+		Degree         func(childComplexity int) int
+		Description    func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Inferred       func(childComplexity int) int
+		InferredReason func(childComplexity int) int
+		Kind           func(childComplexity int) int
+		Name           func(childComplexity int, lang *string) int
+		Names          func(childComplexity int) int
+		PublishedDate  func(childComplexity int) int
+		Publisher      func(childComplexity int) int
+		Relationships  func(childComplexity int, types []model.RelationshipType, direction *model.Direction, first *int, after *string) int
+		Supports       func(childComplexity int, first *int, after *string) int
+		URL            func(childComplexity int) int
 	}
 
 	SourceConnection struct {
@@ -330,20 +377,23 @@ type ComplexityRoot struct {
 	}
 
 	Statistic struct {
-		Aliases       func(childComplexity int) int
-		Citations     func(childComplexity int) int
-		Country       func(childComplexity int) int
-		Degree        func(childComplexity int) int
-		Description   func(childComplexity int) int
-		EndDate       func(childComplexity int) int
-		ID            func(childComplexity int) int
-		Measure       func(childComplexity int) int
-		Name          func(childComplexity int) int
-		Qualifier     func(childComplexity int) int
-		Relationships func(childComplexity int, types []model.RelationshipType, direction *model.Direction, first *int, after *string) int
-		StartDate     func(childComplexity int) int
-		Unit          func(childComplexity int) int
-		Value         func(childComplexity int) int
+		Aliases        func(childComplexity int) int
+		Citations      func(childComplexity int) int
+		Country        func(childComplexity int) int
+		Degree         func(childComplexity int) int
+		Description    func(childComplexity int) int
+		EndDate        func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Inferred       func(childComplexity int) int
+		InferredReason func(childComplexity int) int
+		Measure        func(childComplexity int) int
+		Name           func(childComplexity int, lang *string) int
+		Names          func(childComplexity int) int
+		Qualifier      func(childComplexity int) int
+		Relationships  func(childComplexity int, types []model.RelationshipType, direction *model.Direction, first *int, after *string) int
+		StartDate      func(childComplexity int) int
+		Unit           func(childComplexity int) int
+		Value          func(childComplexity int) int
 	}
 
 	StatisticConnection struct {
@@ -380,26 +430,39 @@ type ComplexityRoot struct {
 // region    ************************** generated!.gotpl **************************
 
 type CountryResolver interface {
+	Name(ctx context.Context, obj *model.Country, lang *string) (string, error)
+
 	Relationships(ctx context.Context, obj *model.Country, types []model.RelationshipType, direction *model.Direction, first *int, after *string) (*model.RelationshipConnection, error)
 }
 type EventResolver interface {
+	Name(ctx context.Context, obj *model.Event, lang *string) (string, error)
+
 	Relationships(ctx context.Context, obj *model.Event, types []model.RelationshipType, direction *model.Direction, first *int, after *string) (*model.RelationshipConnection, error)
 }
 type LegalCaseResolver interface {
+	Name(ctx context.Context, obj *model.LegalCase, lang *string) (string, error)
+
 	Relationships(ctx context.Context, obj *model.LegalCase, types []model.RelationshipType, direction *model.Direction, first *int, after *string) (*model.RelationshipConnection, error)
 }
 type OrganizationResolver interface {
+	Name(ctx context.Context, obj *model.Organization, lang *string) (string, error)
+
 	Relationships(ctx context.Context, obj *model.Organization, types []model.RelationshipType, direction *model.Direction, first *int, after *string) (*model.RelationshipConnection, error)
 }
 type PersonResolver interface {
+	Name(ctx context.Context, obj *model.Person, lang *string) (string, error)
+
 	Relationships(ctx context.Context, obj *model.Person, types []model.RelationshipType, direction *model.Direction, first *int, after *string) (*model.RelationshipConnection, error)
 }
 type PolicyResolver interface {
+	Name(ctx context.Context, obj *model.Policy, lang *string) (string, error)
+
 	Relationships(ctx context.Context, obj *model.Policy, types []model.RelationshipType, direction *model.Direction, first *int, after *string) (*model.RelationshipConnection, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (model.Node, error)
 	Search(ctx context.Context, query string, types []model.NodeType, first *int, after *string) (*model.SearchConnection, error)
+	SearchCitations(ctx context.Context, query string, first *int, after *string) (*model.CitationSearchConnection, error)
 	Nodes(ctx context.Context, types []model.NodeType, filter *model.NodeFilter, orderBy *model.NodeOrder, first *int, after *string) (*model.NodeConnection, error)
 	People(ctx context.Context, filter *model.NodeFilter, orderBy *model.NodeOrder, first *int, after *string) (*model.PersonConnection, error)
 	Organizations(ctx context.Context, kinds []model.OrganizationKind, filter *model.NodeFilter, orderBy *model.NodeOrder, first *int, after *string) (*model.OrganizationConnection, error)
@@ -417,11 +480,15 @@ type QueryResolver interface {
 	Rank(ctx context.Context, measure *model.Measure, nodeTypes []model.NodeType, types []model.RelationshipType, direction *model.Direction, activeAt *string, since *string, until *string, first *int) ([]*model.RankedNode, error)
 }
 type SourceResolver interface {
+	Name(ctx context.Context, obj *model.Source, lang *string) (string, error)
+
 	Supports(ctx context.Context, obj *model.Source, first *int, after *string) (*model.RelationshipConnection, error)
 	CitedBy(ctx context.Context, obj *model.Source, first *int, after *string) (*model.NodeConnection, error)
 	Relationships(ctx context.Context, obj *model.Source, types []model.RelationshipType, direction *model.Direction, first *int, after *string) (*model.RelationshipConnection, error)
 }
 type StatisticResolver interface {
+	Name(ctx context.Context, obj *model.Statistic, lang *string) (string, error)
+
 	Relationships(ctx context.Context, obj *model.Statistic, types []model.RelationshipType, direction *model.Direction, first *int, after *string) (*model.RelationshipConnection, error)
 }
 
@@ -461,6 +528,62 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Citation.Source(childComplexity), true
+
+	case "CitationSearchConnection.edges":
+		if e.ComplexityRoot.CitationSearchConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CitationSearchConnection.Edges(childComplexity), true
+	case "CitationSearchConnection.pageInfo":
+		if e.ComplexityRoot.CitationSearchConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CitationSearchConnection.PageInfo(childComplexity), true
+
+	case "CitationSearchEdge.cursor":
+		if e.ComplexityRoot.CitationSearchEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CitationSearchEdge.Cursor(childComplexity), true
+	case "CitationSearchEdge.locator":
+		if e.ComplexityRoot.CitationSearchEdge.Locator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CitationSearchEdge.Locator(childComplexity), true
+	case "CitationSearchEdge.node":
+		if e.ComplexityRoot.CitationSearchEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CitationSearchEdge.Node(childComplexity), true
+	case "CitationSearchEdge.quote":
+		if e.ComplexityRoot.CitationSearchEdge.Quote == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CitationSearchEdge.Quote(childComplexity), true
+	case "CitationSearchEdge.relationship":
+		if e.ComplexityRoot.CitationSearchEdge.Relationship == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CitationSearchEdge.Relationship(childComplexity), true
+	case "CitationSearchEdge.score":
+		if e.ComplexityRoot.CitationSearchEdge.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CitationSearchEdge.Score(childComplexity), true
+	case "CitationSearchEdge.source":
+		if e.ComplexityRoot.CitationSearchEdge.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CitationSearchEdge.Source(childComplexity), true
 
 	case "CommonConnection.edges":
 		if e.ComplexityRoot.CommonConnection.Edges == nil {
@@ -536,12 +659,35 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Country.ID(childComplexity), true
+	case "Country.inferred":
+		if e.ComplexityRoot.Country.Inferred == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Country.Inferred(childComplexity), true
+	case "Country.inferredReason":
+		if e.ComplexityRoot.Country.InferredReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Country.InferredReason(childComplexity), true
 	case "Country.name":
 		if e.ComplexityRoot.Country.Name == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Country.Name(childComplexity), true
+		args, err := ec.field_Country_name_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Country.Name(childComplexity, args["lang"].(*string)), true
+	case "Country.names":
+		if e.ComplexityRoot.Country.Names == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Country.Names(childComplexity), true
 	case "Country.relationships":
 		if e.ComplexityRoot.Country.Relationships == nil {
 			break
@@ -628,6 +774,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Event.ID(childComplexity), true
+	case "Event.inferred":
+		if e.ComplexityRoot.Event.Inferred == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.Inferred(childComplexity), true
+	case "Event.inferredReason":
+		if e.ComplexityRoot.Event.InferredReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.InferredReason(childComplexity), true
 	case "Event.kind":
 		if e.ComplexityRoot.Event.Kind == nil {
 			break
@@ -639,7 +797,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Event.Name(childComplexity), true
+		args, err := ec.field_Event_name_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Event.Name(childComplexity, args["lang"].(*string)), true
+	case "Event.names":
+		if e.ComplexityRoot.Event.Names == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.Names(childComplexity), true
 	case "Event.relationships":
 		if e.ComplexityRoot.Event.Relationships == nil {
 			break
@@ -732,12 +901,35 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.LegalCase.ID(childComplexity), true
+	case "LegalCase.inferred":
+		if e.ComplexityRoot.LegalCase.Inferred == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegalCase.Inferred(childComplexity), true
+	case "LegalCase.inferredReason":
+		if e.ComplexityRoot.LegalCase.InferredReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegalCase.InferredReason(childComplexity), true
 	case "LegalCase.name":
 		if e.ComplexityRoot.LegalCase.Name == nil {
 			break
 		}
 
-		return e.ComplexityRoot.LegalCase.Name(childComplexity), true
+		args, err := ec.field_LegalCase_name_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.LegalCase.Name(childComplexity, args["lang"].(*string)), true
+	case "LegalCase.names":
+		if e.ComplexityRoot.LegalCase.Names == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegalCase.Names(childComplexity), true
 	case "LegalCase.relationships":
 		if e.ComplexityRoot.LegalCase.Relationships == nil {
 			break
@@ -793,6 +985,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.LegalCaseEdge.Node(childComplexity), true
+
+	case "Name.inferred":
+		if e.ComplexityRoot.Name.Inferred == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Name.Inferred(childComplexity), true
+	case "Name.inferredReason":
+		if e.ComplexityRoot.Name.InferredReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Name.InferredReason(childComplexity), true
+	case "Name.kind":
+		if e.ComplexityRoot.Name.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Name.Kind(childComplexity), true
+	case "Name.lang":
+		if e.ComplexityRoot.Name.Lang == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Name.Lang(childComplexity), true
+	case "Name.value":
+		if e.ComplexityRoot.Name.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Name.Value(childComplexity), true
 
 	case "Network.edges":
 		if e.ComplexityRoot.Network.Edges == nil {
@@ -881,6 +1104,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Organization.ID(childComplexity), true
+	case "Organization.inferred":
+		if e.ComplexityRoot.Organization.Inferred == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.Inferred(childComplexity), true
+	case "Organization.inferredReason":
+		if e.ComplexityRoot.Organization.InferredReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.InferredReason(childComplexity), true
 	case "Organization.kind":
 		if e.ComplexityRoot.Organization.Kind == nil {
 			break
@@ -892,7 +1127,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Organization.Name(childComplexity), true
+		args, err := ec.field_Organization_name_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Organization.Name(childComplexity, args["lang"].(*string)), true
+	case "Organization.names":
+		if e.ComplexityRoot.Organization.Names == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.Names(childComplexity), true
 	case "Organization.relationships":
 		if e.ComplexityRoot.Organization.Relationships == nil {
 			break
@@ -1024,12 +1270,35 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Person.ID(childComplexity), true
+	case "Person.inferred":
+		if e.ComplexityRoot.Person.Inferred == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Person.Inferred(childComplexity), true
+	case "Person.inferredReason":
+		if e.ComplexityRoot.Person.InferredReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Person.InferredReason(childComplexity), true
 	case "Person.name":
 		if e.ComplexityRoot.Person.Name == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Person.Name(childComplexity), true
+		args, err := ec.field_Person_name_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Person.Name(childComplexity, args["lang"].(*string)), true
+	case "Person.names":
+		if e.ComplexityRoot.Person.Names == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Person.Names(childComplexity), true
 	case "Person.relationships":
 		if e.ComplexityRoot.Person.Relationships == nil {
 			break
@@ -1116,6 +1385,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Policy.ID(childComplexity), true
+	case "Policy.inferred":
+		if e.ComplexityRoot.Policy.Inferred == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Policy.Inferred(childComplexity), true
+	case "Policy.inferredReason":
+		if e.ComplexityRoot.Policy.InferredReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Policy.InferredReason(childComplexity), true
 	case "Policy.kind":
 		if e.ComplexityRoot.Policy.Kind == nil {
 			break
@@ -1127,7 +1408,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Policy.Name(childComplexity), true
+		args, err := ec.field_Policy_name_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Policy.Name(childComplexity, args["lang"].(*string)), true
+	case "Policy.names":
+		if e.ComplexityRoot.Policy.Names == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Policy.Names(childComplexity), true
 	case "Policy.relationships":
 		if e.ComplexityRoot.Policy.Relationships == nil {
 			break
@@ -1339,6 +1631,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Search(childComplexity, args["query"].(string), args["types"].([]model.NodeType), args["first"].(*int), args["after"].(*string)), true
+	case "Query.searchCitations":
+		if e.ComplexityRoot.Query.SearchCitations == nil {
+			break
+		}
+
+		args, err := ec.field_Query_searchCitations_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SearchCitations(childComplexity, args["query"].(string), args["first"].(*int), args["after"].(*string)), true
 	case "Query.sources":
 		if e.ComplexityRoot.Query.Sources == nil {
 			break
@@ -1428,6 +1731,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Relationship.ID(childComplexity), true
+	case "Relationship.inferred":
+		if e.ComplexityRoot.Relationship.Inferred == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Relationship.Inferred(childComplexity), true
+	case "Relationship.inferredReason":
+		if e.ComplexityRoot.Relationship.InferredReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Relationship.InferredReason(childComplexity), true
 	case "Relationship.outcome":
 		if e.ComplexityRoot.Relationship.Outcome == nil {
 			break
@@ -1576,6 +1891,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Source.ID(childComplexity), true
+	case "Source.inferred":
+		if e.ComplexityRoot.Source.Inferred == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Source.Inferred(childComplexity), true
+	case "Source.inferredReason":
+		if e.ComplexityRoot.Source.InferredReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Source.InferredReason(childComplexity), true
 	case "Source.kind":
 		if e.ComplexityRoot.Source.Kind == nil {
 			break
@@ -1587,7 +1914,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Source.Name(childComplexity), true
+		args, err := ec.field_Source_name_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Source.Name(childComplexity, args["lang"].(*string)), true
+	case "Source.names":
+		if e.ComplexityRoot.Source.Names == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Source.Names(childComplexity), true
 	case "Source.publishedDate":
 		if e.ComplexityRoot.Source.PublishedDate == nil {
 			break
@@ -1703,6 +2041,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Statistic.ID(childComplexity), true
+	case "Statistic.inferred":
+		if e.ComplexityRoot.Statistic.Inferred == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Statistic.Inferred(childComplexity), true
+	case "Statistic.inferredReason":
+		if e.ComplexityRoot.Statistic.InferredReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Statistic.InferredReason(childComplexity), true
 	case "Statistic.measure":
 		if e.ComplexityRoot.Statistic.Measure == nil {
 			break
@@ -1714,7 +2064,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Statistic.Name(childComplexity), true
+		args, err := ec.field_Statistic_name_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Statistic.Name(childComplexity, args["lang"].(*string)), true
+	case "Statistic.names":
+		if e.ComplexityRoot.Statistic.Names == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Statistic.Names(childComplexity), true
 	case "Statistic.qualifier":
 		if e.ComplexityRoot.Statistic.Qualifier == nil {
 			break
@@ -1913,8 +2274,14 @@ an event, a statistic or a source. Every node has a stable, human-readable ` + "
 interface Node {
   "Stable, human-readable identifier: ` + "`" + `prefix:slug` + "`" + ` (person:, org:, country:, policy:, case:, event:, stat:, source:)."
   id: ID!
-  "Display name, in the original language with accents (e.g. ` + "`" + `Andrés Manuel López Obrador` + "`" + `)."
-  name: String!
+  "Display name, in the original language with accents (e.g. ` + "`" + `Andrés Manuel López Obrador` + "`" + `). With ` + "`" + `lang` + "`" + ` (a BCP 47 tag such as ` + "`" + `es` + "`" + ` or ` + "`" + `en-US` + "`" + `): this node's name in that language when ` + "`" + `names` + "`" + ` has one (` + "`" + `es` + "`" + ` also matches ` + "`" + `es-MX` + "`" + `; an official name first, then a common name, a translation, an acronym last), else the display name."
+  name("Language wanted, e.g. ` + "`" + `es` + "`" + `; omitted: the display name." lang: String): String!
+  "Every name of this node with its language and kind (official, common, acronym, translation). May be empty when the dataset gives none; ` + "`" + `aliases` + "`" + ` then holds the other names."
+  names: [Name!]!
+  "True when this node is not stated by the cited sources but inferred (e.g. from general knowledge); ` + "`" + `inferredReason` + "`" + ` says why."
+  inferred: Boolean!
+  "Why this node is inferred; null when the sources state it."
+  inferredReason: String
   "Other names: acronyms, translations, spellings used by sources (e.g. ` + "`" + `AMLO` + "`" + `)."
   aliases: [String!]!
   "A neutral one- or two-sentence description."
@@ -1940,8 +2307,14 @@ interface Node {
 interface Actor implements Node {
   "Stable, human-readable identifier (` + "`" + `person:...` + "`" + ` or ` + "`" + `org:...` + "`" + `)."
   id: ID!
-  "Display name."
-  name: String!
+  "Display name. With ` + "`" + `lang` + "`" + ` (a BCP 47 tag such as ` + "`" + `es` + "`" + ` or ` + "`" + `en-US` + "`" + `): this node's name in that language when ` + "`" + `names` + "`" + ` has one (` + "`" + `es` + "`" + ` also matches ` + "`" + `es-MX` + "`" + `; an official name first, then a common name, a translation, an acronym last), else the display name."
+  name("Language wanted, e.g. ` + "`" + `es` + "`" + `; omitted: the display name." lang: String): String!
+  "Every name of this node with its language and kind (official, common, acronym, translation). May be empty when the dataset gives none; ` + "`" + `aliases` + "`" + ` then holds the other names."
+  names: [Name!]!
+  "True when this node is not stated by the cited sources but inferred (e.g. from general knowledge); ` + "`" + `inferredReason` + "`" + ` says why."
+  inferred: Boolean!
+  "Why this node is inferred; null when the sources state it."
+  inferredReason: String
   "Other names."
   aliases: [String!]!
   "A neutral description."
@@ -1969,8 +2342,14 @@ interface Actor implements Node {
 type Person implements Node & Actor {
   "Stable identifier, ` + "`" + `person:...` + "`" + `."
   id: ID!
-  "Display name."
-  name: String!
+  "Display name. With ` + "`" + `lang` + "`" + ` (a BCP 47 tag such as ` + "`" + `es` + "`" + ` or ` + "`" + `en-US` + "`" + `): this node's name in that language when ` + "`" + `names` + "`" + ` has one (` + "`" + `es` + "`" + ` also matches ` + "`" + `es-MX` + "`" + `; an official name first, then a common name, a translation, an acronym last), else the display name."
+  name("Language wanted, e.g. ` + "`" + `es` + "`" + `; omitted: the display name." lang: String): String!
+  "Every name of this node with its language and kind (official, common, acronym, translation). May be empty when the dataset gives none; ` + "`" + `aliases` + "`" + ` then holds the other names."
+  names: [Name!]!
+  "True when this node is not stated by the cited sources but inferred (e.g. from general knowledge); ` + "`" + `inferredReason` + "`" + ` says why."
+  inferred: Boolean!
+  "Why this node is inferred; null when the sources state it."
+  inferredReason: String
   "Other names."
   aliases: [String!]!
   "A neutral description."
@@ -1998,8 +2377,14 @@ type Person implements Node & Actor {
 type Organization implements Node & Actor {
   "Stable identifier, ` + "`" + `org:...` + "`" + `."
   id: ID!
-  "Display name (original language)."
-  name: String!
+  "Display name (original language). With ` + "`" + `lang` + "`" + ` (a BCP 47 tag such as ` + "`" + `es` + "`" + ` or ` + "`" + `en-US` + "`" + `): this node's name in that language when ` + "`" + `names` + "`" + ` has one (` + "`" + `es` + "`" + ` also matches ` + "`" + `es-MX` + "`" + `; an official name first, then a common name, a translation, an acronym last), else the display name."
+  name("Language wanted, e.g. ` + "`" + `es` + "`" + `; omitted: the display name." lang: String): String!
+  "Every name of this node with its language and kind (official, common, acronym, translation). May be empty when the dataset gives none; ` + "`" + `aliases` + "`" + ` then holds the other names."
+  names: [Name!]!
+  "True when this node is not stated by the cited sources but inferred (e.g. from general knowledge); ` + "`" + `inferredReason` + "`" + ` says why."
+  inferred: Boolean!
+  "Why this node is inferred; null when the sources state it."
+  inferredReason: String
   "Other names: acronyms and translations."
   aliases: [String!]!
   "A neutral description."
@@ -2029,8 +2414,14 @@ type Organization implements Node & Actor {
 type Country implements Node {
   "Stable identifier, ` + "`" + `country:...` + "`" + `."
   id: ID!
-  "Common English name."
-  name: String!
+  "Common English name. With ` + "`" + `lang` + "`" + ` (a BCP 47 tag such as ` + "`" + `es` + "`" + ` or ` + "`" + `en-US` + "`" + `): this node's name in that language when ` + "`" + `names` + "`" + ` has one (` + "`" + `es` + "`" + ` also matches ` + "`" + `es-MX` + "`" + `; an official name first, then a common name, a translation, an acronym last), else the display name."
+  name("Language wanted, e.g. ` + "`" + `es` + "`" + `; omitted: the display name." lang: String): String!
+  "Every name of this node with its language and kind (official, common, acronym, translation). May be empty when the dataset gives none; ` + "`" + `aliases` + "`" + ` then holds the other names."
+  names: [Name!]!
+  "True when this node is not stated by the cited sources but inferred (e.g. from general knowledge); ` + "`" + `inferredReason` + "`" + ` says why."
+  inferred: Boolean!
+  "Why this node is inferred; null when the sources state it."
+  inferredReason: String
   "Other names."
   aliases: [String!]!
   "A neutral description."
@@ -2058,8 +2449,14 @@ type Country implements Node {
 type Policy implements Node {
   "Stable identifier, ` + "`" + `policy:...` + "`" + `."
   id: ID!
-  "Display name."
-  name: String!
+  "Display name. With ` + "`" + `lang` + "`" + ` (a BCP 47 tag such as ` + "`" + `es` + "`" + ` or ` + "`" + `en-US` + "`" + `): this node's name in that language when ` + "`" + `names` + "`" + ` has one (` + "`" + `es` + "`" + ` also matches ` + "`" + `es-MX` + "`" + `; an official name first, then a common name, a translation, an acronym last), else the display name."
+  name("Language wanted, e.g. ` + "`" + `es` + "`" + `; omitted: the display name." lang: String): String!
+  "Every name of this node with its language and kind (official, common, acronym, translation). May be empty when the dataset gives none; ` + "`" + `aliases` + "`" + ` then holds the other names."
+  names: [Name!]!
+  "True when this node is not stated by the cited sources but inferred (e.g. from general knowledge); ` + "`" + `inferredReason` + "`" + ` says why."
+  inferred: Boolean!
+  "Why this node is inferred; null when the sources state it."
+  inferredReason: String
   "Other names (e.g. ` + "`" + `Remain in Mexico` + "`" + ` for the Migrant Protection Protocols)."
   aliases: [String!]!
   "A neutral description."
@@ -2095,8 +2492,14 @@ type Policy implements Node {
 type LegalCase implements Node {
   "Stable identifier, ` + "`" + `case:...` + "`" + `."
   id: ID!
-  "Caption or descriptive name."
-  name: String!
+  "Caption or descriptive name. With ` + "`" + `lang` + "`" + ` (a BCP 47 tag such as ` + "`" + `es` + "`" + ` or ` + "`" + `en-US` + "`" + `): this node's name in that language when ` + "`" + `names` + "`" + ` has one (` + "`" + `es` + "`" + ` also matches ` + "`" + `es-MX` + "`" + `; an official name first, then a common name, a translation, an acronym last), else the display name."
+  name("Language wanted, e.g. ` + "`" + `es` + "`" + `; omitted: the display name." lang: String): String!
+  "Every name of this node with its language and kind (official, common, acronym, translation). May be empty when the dataset gives none; ` + "`" + `aliases` + "`" + ` then holds the other names."
+  names: [Name!]!
+  "True when this node is not stated by the cited sources but inferred (e.g. from general knowledge); ` + "`" + `inferredReason` + "`" + ` says why."
+  inferred: Boolean!
+  "Why this node is inferred; null when the sources state it."
+  inferredReason: String
   "Other names."
   aliases: [String!]!
   "A neutral description."
@@ -2130,8 +2533,14 @@ type LegalCase implements Node {
 type Event implements Node {
   "Stable identifier, ` + "`" + `event:...` + "`" + `."
   id: ID!
-  "Descriptive name."
-  name: String!
+  "Descriptive name. With ` + "`" + `lang` + "`" + ` (a BCP 47 tag such as ` + "`" + `es` + "`" + ` or ` + "`" + `en-US` + "`" + `): this node's name in that language when ` + "`" + `names` + "`" + ` has one (` + "`" + `es` + "`" + ` also matches ` + "`" + `es-MX` + "`" + `; an official name first, then a common name, a translation, an acronym last), else the display name."
+  name("Language wanted, e.g. ` + "`" + `es` + "`" + `; omitted: the display name." lang: String): String!
+  "Every name of this node with its language and kind (official, common, acronym, translation). May be empty when the dataset gives none; ` + "`" + `aliases` + "`" + ` then holds the other names."
+  names: [Name!]!
+  "True when this node is not stated by the cited sources but inferred (e.g. from general knowledge); ` + "`" + `inferredReason` + "`" + ` says why."
+  inferred: Boolean!
+  "Why this node is inferred; null when the sources state it."
+  inferredReason: String
   "Other names."
   aliases: [String!]!
   "A neutral description."
@@ -2165,8 +2574,14 @@ type Event implements Node {
 type Statistic implements Node {
   "Stable identifier, ` + "`" + `stat:...` + "`" + `."
   id: ID!
-  "A short label for the figure."
-  name: String!
+  "A short label for the figure. With ` + "`" + `lang` + "`" + ` (a BCP 47 tag such as ` + "`" + `es` + "`" + ` or ` + "`" + `en-US` + "`" + `): this node's name in that language when ` + "`" + `names` + "`" + ` has one (` + "`" + `es` + "`" + ` also matches ` + "`" + `es-MX` + "`" + `; an official name first, then a common name, a translation, an acronym last), else the display name."
+  name("Language wanted, e.g. ` + "`" + `es` + "`" + `; omitted: the display name." lang: String): String!
+  "Every name of this node with its language and kind (official, common, acronym, translation). May be empty when the dataset gives none; ` + "`" + `aliases` + "`" + ` then holds the other names."
+  names: [Name!]!
+  "True when this node is not stated by the cited sources but inferred (e.g. from general knowledge); ` + "`" + `inferredReason` + "`" + ` says why."
+  inferred: Boolean!
+  "Why this node is inferred; null when the sources state it."
+  inferredReason: String
   "Other names."
   aliases: [String!]!
   "A neutral description."
@@ -2206,8 +2621,14 @@ type Statistic implements Node {
 type Source implements Node {
   "Stable identifier, ` + "`" + `source:...` + "`" + `."
   id: ID!
-  "Title (descriptive when the original title is not recorded)."
-  name: String!
+  "Title (descriptive when the original title is not recorded). With ` + "`" + `lang` + "`" + ` (a BCP 47 tag such as ` + "`" + `es` + "`" + ` or ` + "`" + `en-US` + "`" + `): this node's name in that language when ` + "`" + `names` + "`" + ` has one (` + "`" + `es` + "`" + ` also matches ` + "`" + `es-MX` + "`" + `; an official name first, then a common name, a translation, an acronym last), else the display name."
+  name("Language wanted, e.g. ` + "`" + `es` + "`" + `; omitted: the display name." lang: String): String!
+  "Every name of this node with its language and kind (official, common, acronym, translation). May be empty when the dataset gives none; ` + "`" + `aliases` + "`" + ` then holds the other names."
+  names: [Name!]!
+  "True when this node is not stated by the cited sources but inferred (e.g. from general knowledge); ` + "`" + `inferredReason` + "`" + ` says why."
+  inferred: Boolean!
+  "Why this node is inferred; null when the sources state it."
+  inferredReason: String
   "Other names."
   aliases: [String!]!
   "What the source is."
@@ -2435,6 +2856,32 @@ enum Qualifier {
   AROUND
   "Less than the value."
   UNDER
+}
+
+"""One name of a node, in one language."""
+type Name {
+  "The name as written (with accents)."
+  value: String!
+  "BCP 47 language tag (` + "`" + `en` + "`" + `, ` + "`" + `es` + "`" + `, ` + "`" + `es-MX` + "`" + `); null when the name has no language."
+  lang: String
+  "What kind of name it is."
+  kind: NameKind!
+  "True when no cited source gives this name (e.g. a well-known translation); ` + "`" + `inferredReason` + "`" + ` says why."
+  inferred: Boolean!
+  "Why the name is inferred; null when a source gives it."
+  inferredReason: String
+}
+
+"""What kind of name a ` + "`" + `Name` + "`" + ` is."""
+enum NameKind {
+  "The official name in that language."
+  OFFICIAL
+  "A name in common use (e.g. ` + "`" + `Remain in Mexico` + "`" + `)."
+  COMMON
+  "An acronym or abbreviation (` + "`" + `MPP` + "`" + `, ` + "`" + `INM` + "`" + `)."
+  ACRONYM
+  "A translation of a name into another language."
+  TRANSLATION
 }
 `, BuiltIn: false},
 	{Name: "../schema/network.graphqls", Input: `"""
@@ -2670,9 +3117,9 @@ type Query {
   "One node by id, or null when no node has that id."
   node("The node's id, e.g. ` + "`" + `org:aclu` + "`" + `." id: ID!): Node
 
-  "Full-text search over names, aliases and descriptions; case- and accent-insensitive (` + "`" + `lopez obrador` + "`" + ` finds ` + "`" + `López Obrador` + "`" + `; ` + "`" + `amlo` + "`" + ` finds him through an alias). Best matches first."
+  "Search over names (display name, aliases and ` + "`" + `names` + "`" + ` in every language) and descriptions; case- and accent-insensitive (` + "`" + `quedate en mexico` + "`" + ` finds ` + "`" + `Quédate en México` + "`" + `; ` + "`" + `amlo` + "`" + ` finds López Obrador through an alias). Best matches first: a query that is a node's whole name, then one that is another of its names or aliases, then names containing every word, then descriptions. See docs/search.md."
   search(
-    "Words to find; every word must match (as a whole word or a prefix). Operators are ignored."
+    "Words to find; every word must match (as a whole word or a prefix), except English and Spanish stop words (` + "`" + `the` + "`" + `, ` + "`" + `of` + "`" + `, ` + "`" + `de` + "`" + `, ` + "`" + `la` + "`" + `, ` + "`" + `y` + "`" + `, ...), which are ignored (a query of stop words only finds nothing). Operators are ignored. At most 200 characters."
     query: String!
     "Only these node types (all when omitted or empty)."
     types: [NodeType!]
@@ -2681,6 +3128,16 @@ type Query {
     "Cursor of the last result already seen."
     after: String
   ): SearchConnection!
+
+  "Cited sentences (the quotes of citations on nodes and relationships) holding every word of the query, matched like ` + "`" + `search` + "`" + `; quotes holding the query as a phrase first. Each hit says what the quote supports. See docs/search.md."
+  searchCitations(
+    "Words to find (as in ` + "`" + `search` + "`" + `: whole words or prefixes, case- and accent-insensitive, stop words ignored). At most 200 characters."
+    query: String!
+    "Page size, 1 to 100."
+    first: Int = 20
+    "Cursor of the last hit already seen."
+    after: String
+  ): CitationSearchConnection!
 
   "Nodes of any type, filtered and ordered."
   nodes(
@@ -2857,10 +3314,36 @@ type SearchConnection {
 type SearchEdge {
   "Cursor of this result, for ` + "`" + `after` + "`" + `."
   cursor: String!
-  "Relevance score (higher is better; comparable only within one search)."
+  "Rank: the tier plus the full-text relevance r as r/(r+1), so results come in descending score. Tier 3: the query is the node's display name (folded: case, accents and punctuation aside); 2: it is another of its names or aliases; 1: every word begins a word of its names; 0: the words are found in the description. Comparable only within one search."
   score: Float!
   "The node found."
   node: Node!
+}
+
+"""A page of cited sentences found by ` + "`" + `searchCitations` + "`" + `."""
+type CitationSearchConnection {
+  "The hits of this page, best first."
+  edges: [CitationSearchEdge!]!
+  "Whether more follow."
+  pageInfo: PageInfo!
+}
+
+"""A cited sentence found by ` + "`" + `searchCitations` + "`" + `, with what it supports."""
+type CitationSearchEdge {
+  "Cursor of this hit, for ` + "`" + `after` + "`" + `."
+  cursor: String!
+  "Rank: 1 when the quote holds the query as a phrase (every word, stop words too, in order), else 0, plus the full-text relevance r as r/(r+1). Comparable only within one search."
+  score: Float!
+  "The quote, verbatim."
+  quote: String!
+  "Where in the source, when recorded."
+  locator: String
+  "The source the quote comes from."
+  source: Source!
+  "The relationship the quote supports, with its ends; null when it supports a node."
+  relationship: Relationship
+  "The node the quote supports (e.g. a statistic); null when it supports a relationship."
+  node: Node
 }
 
 """A page of people."""
@@ -3021,6 +3504,10 @@ type Relationship {
   endDay: String
   "The sources and verbatim quotes that support it (at least one)."
   citations: [Citation!]!
+  "True when the quotes support this relationship only by inference (it is not stated in so many words); ` + "`" + `inferredReason` + "`" + ` says why."
+  inferred: Boolean!
+  "Why this relationship is inferred; null when the quotes state it."
+  inferredReason: String
 }
 
 """A page of relationships."""
@@ -3179,6 +3666,36 @@ func (ec *executionContext) childFields_Citation(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type Citation", field.Name)
 }
 
+func (ec *executionContext) childFields_CitationSearchConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_CitationSearchConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_CitationSearchConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CitationSearchConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_CitationSearchEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_CitationSearchEdge_cursor(ctx, field)
+	case "score":
+		return ec.fieldContext_CitationSearchEdge_score(ctx, field)
+	case "quote":
+		return ec.fieldContext_CitationSearchEdge_quote(ctx, field)
+	case "locator":
+		return ec.fieldContext_CitationSearchEdge_locator(ctx, field)
+	case "source":
+		return ec.fieldContext_CitationSearchEdge_source(ctx, field)
+	case "relationship":
+		return ec.fieldContext_CitationSearchEdge_relationship(ctx, field)
+	case "node":
+		return ec.fieldContext_CitationSearchEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CitationSearchEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_CommonConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "node":
@@ -3209,6 +3726,12 @@ func (ec *executionContext) childFields_Country(ctx context.Context, field graph
 		return ec.fieldContext_Country_id(ctx, field)
 	case "name":
 		return ec.fieldContext_Country_name(ctx, field)
+	case "names":
+		return ec.fieldContext_Country_names(ctx, field)
+	case "inferred":
+		return ec.fieldContext_Country_inferred(ctx, field)
+	case "inferredReason":
+		return ec.fieldContext_Country_inferredReason(ctx, field)
 	case "aliases":
 		return ec.fieldContext_Country_aliases(ctx, field)
 	case "description":
@@ -3253,6 +3776,12 @@ func (ec *executionContext) childFields_Event(ctx context.Context, field graphql
 		return ec.fieldContext_Event_id(ctx, field)
 	case "name":
 		return ec.fieldContext_Event_name(ctx, field)
+	case "names":
+		return ec.fieldContext_Event_names(ctx, field)
+	case "inferred":
+		return ec.fieldContext_Event_inferred(ctx, field)
+	case "inferredReason":
+		return ec.fieldContext_Event_inferredReason(ctx, field)
 	case "aliases":
 		return ec.fieldContext_Event_aliases(ctx, field)
 	case "description":
@@ -3303,6 +3832,12 @@ func (ec *executionContext) childFields_LegalCase(ctx context.Context, field gra
 		return ec.fieldContext_LegalCase_id(ctx, field)
 	case "name":
 		return ec.fieldContext_LegalCase_name(ctx, field)
+	case "names":
+		return ec.fieldContext_LegalCase_names(ctx, field)
+	case "inferred":
+		return ec.fieldContext_LegalCase_inferred(ctx, field)
+	case "inferredReason":
+		return ec.fieldContext_LegalCase_inferredReason(ctx, field)
 	case "aliases":
 		return ec.fieldContext_LegalCase_aliases(ctx, field)
 	case "description":
@@ -3347,6 +3882,22 @@ func (ec *executionContext) childFields_LegalCaseEdge(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type LegalCaseEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_Name(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "value":
+		return ec.fieldContext_Name_value(ctx, field)
+	case "lang":
+		return ec.fieldContext_Name_lang(ctx, field)
+	case "kind":
+		return ec.fieldContext_Name_kind(ctx, field)
+	case "inferred":
+		return ec.fieldContext_Name_inferred(ctx, field)
+	case "inferredReason":
+		return ec.fieldContext_Name_inferredReason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Name", field.Name)
+}
+
 func (ec *executionContext) childFields_Network(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "nodes":
@@ -3387,6 +3938,12 @@ func (ec *executionContext) childFields_Organization(ctx context.Context, field 
 		return ec.fieldContext_Organization_id(ctx, field)
 	case "name":
 		return ec.fieldContext_Organization_name(ctx, field)
+	case "names":
+		return ec.fieldContext_Organization_names(ctx, field)
+	case "inferred":
+		return ec.fieldContext_Organization_inferred(ctx, field)
+	case "inferredReason":
+		return ec.fieldContext_Organization_inferredReason(ctx, field)
 	case "aliases":
 		return ec.fieldContext_Organization_aliases(ctx, field)
 	case "description":
@@ -3467,6 +4024,12 @@ func (ec *executionContext) childFields_Person(ctx context.Context, field graphq
 		return ec.fieldContext_Person_id(ctx, field)
 	case "name":
 		return ec.fieldContext_Person_name(ctx, field)
+	case "names":
+		return ec.fieldContext_Person_names(ctx, field)
+	case "inferred":
+		return ec.fieldContext_Person_inferred(ctx, field)
+	case "inferredReason":
+		return ec.fieldContext_Person_inferredReason(ctx, field)
 	case "aliases":
 		return ec.fieldContext_Person_aliases(ctx, field)
 	case "description":
@@ -3511,6 +4074,12 @@ func (ec *executionContext) childFields_Policy(ctx context.Context, field graphq
 		return ec.fieldContext_Policy_id(ctx, field)
 	case "name":
 		return ec.fieldContext_Policy_name(ctx, field)
+	case "names":
+		return ec.fieldContext_Policy_names(ctx, field)
+	case "inferred":
+		return ec.fieldContext_Policy_inferred(ctx, field)
+	case "inferredReason":
+		return ec.fieldContext_Policy_inferredReason(ctx, field)
 	case "aliases":
 		return ec.fieldContext_Policy_aliases(ctx, field)
 	case "description":
@@ -3595,6 +4164,10 @@ func (ec *executionContext) childFields_Relationship(ctx context.Context, field 
 		return ec.fieldContext_Relationship_endDay(ctx, field)
 	case "citations":
 		return ec.fieldContext_Relationship_citations(ctx, field)
+	case "inferred":
+		return ec.fieldContext_Relationship_inferred(ctx, field)
+	case "inferredReason":
+		return ec.fieldContext_Relationship_inferredReason(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Relationship", field.Name)
 }
@@ -3651,6 +4224,12 @@ func (ec *executionContext) childFields_Source(ctx context.Context, field graphq
 		return ec.fieldContext_Source_id(ctx, field)
 	case "name":
 		return ec.fieldContext_Source_name(ctx, field)
+	case "names":
+		return ec.fieldContext_Source_names(ctx, field)
+	case "inferred":
+		return ec.fieldContext_Source_inferred(ctx, field)
+	case "inferredReason":
+		return ec.fieldContext_Source_inferredReason(ctx, field)
 	case "aliases":
 		return ec.fieldContext_Source_aliases(ctx, field)
 	case "description":
@@ -3705,6 +4284,12 @@ func (ec *executionContext) childFields_Statistic(ctx context.Context, field gra
 		return ec.fieldContext_Statistic_id(ctx, field)
 	case "name":
 		return ec.fieldContext_Statistic_name(ctx, field)
+	case "names":
+		return ec.fieldContext_Statistic_names(ctx, field)
+	case "inferred":
+		return ec.fieldContext_Statistic_inferred(ctx, field)
+	case "inferredReason":
+		return ec.fieldContext_Statistic_inferredReason(ctx, field)
 	case "aliases":
 		return ec.fieldContext_Statistic_aliases(ctx, field)
 	case "description":
@@ -3905,6 +4490,20 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
+func (ec *executionContext) field_Country_name_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "lang",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["lang"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Country_relationships_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3940,6 +4539,20 @@ func (ec *executionContext) field_Country_relationships_args(ctx context.Context
 		return nil, err
 	}
 	args["after"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Event_name_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "lang",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["lang"] = arg0
 	return args, nil
 }
 
@@ -3981,6 +4594,20 @@ func (ec *executionContext) field_Event_relationships_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_LegalCase_name_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "lang",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["lang"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_LegalCase_relationships_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4016,6 +4643,20 @@ func (ec *executionContext) field_LegalCase_relationships_args(ctx context.Conte
 		return nil, err
 	}
 	args["after"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Organization_name_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "lang",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["lang"] = arg0
 	return args, nil
 }
 
@@ -4057,6 +4698,20 @@ func (ec *executionContext) field_Organization_relationships_args(ctx context.Co
 	return args, nil
 }
 
+func (ec *executionContext) field_Person_name_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "lang",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["lang"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Person_relationships_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4092,6 +4747,20 @@ func (ec *executionContext) field_Person_relationships_args(ctx context.Context,
 		return nil, err
 	}
 	args["after"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Policy_name_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "lang",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["lang"] = arg0
 	return args, nil
 }
 
@@ -4841,6 +5510,36 @@ func (ec *executionContext) field_Query_rank_args(ctx context.Context, rawArgs m
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_searchCitations_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "query",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["query"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_search_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5031,6 +5730,20 @@ func (ec *executionContext) field_Source_citedBy_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_Source_name_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "lang",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["lang"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Source_relationships_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5088,6 +5801,20 @@ func (ec *executionContext) field_Source_supports_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Statistic_name_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "lang",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["lang"] = arg0
 	return args, nil
 }
 
@@ -5276,6 +6003,258 @@ func (ec *executionContext) fieldContext_Citation_source(_ context.Context, fiel
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Source(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CitationSearchConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.CitationSearchConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CitationSearchConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CitationSearchEdge) graphql.Marshaler {
+			return ec.marshalNCitationSearchEdge2ᚕᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐCitationSearchEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CitationSearchConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CitationSearchConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CitationSearchEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CitationSearchConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.CitationSearchConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CitationSearchConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CitationSearchConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CitationSearchConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CitationSearchEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.CitationSearchEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CitationSearchEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CitationSearchEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CitationSearchEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _CitationSearchEdge_score(ctx context.Context, field graphql.CollectedField, obj *model.CitationSearchEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CitationSearchEdge_score(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Score, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CitationSearchEdge_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CitationSearchEdge", field, false, false, "Float")
+}
+
+func (ec *executionContext) _CitationSearchEdge_quote(ctx context.Context, field graphql.CollectedField, obj *model.CitationSearchEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CitationSearchEdge_quote(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Quote, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CitationSearchEdge_quote(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CitationSearchEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _CitationSearchEdge_locator(ctx context.Context, field graphql.CollectedField, obj *model.CitationSearchEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CitationSearchEdge_locator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Locator, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CitationSearchEdge_locator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CitationSearchEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _CitationSearchEdge_source(ctx context.Context, field graphql.CollectedField, obj *model.CitationSearchEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CitationSearchEdge_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Source) graphql.Marshaler {
+			return ec.marshalNSource2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐSource(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CitationSearchEdge_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CitationSearchEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Source(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CitationSearchEdge_relationship(ctx context.Context, field graphql.CollectedField, obj *model.CitationSearchEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CitationSearchEdge_relationship(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Relationship, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Relationship) graphql.Marshaler {
+			return ec.marshalORelationship2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐRelationship(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CitationSearchEdge_relationship(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CitationSearchEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Relationship(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CitationSearchEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.CitationSearchEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CitationSearchEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Node) graphql.Marshaler {
+			return ec.marshalONode2githubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐNode(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CitationSearchEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CitationSearchEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
 		},
 	}
 	return fc, nil
@@ -5487,7 +6466,8 @@ func (ec *executionContext) _Country_name(ctx context.Context, field graphql.Col
 			return ec.fieldContext_Country_name(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Country().Name(ctx, obj, fc.Args["lang"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -5497,7 +6477,105 @@ func (ec *executionContext) _Country_name(ctx context.Context, field graphql.Col
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Country_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Country_name(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Country",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Country_name_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Country_names(ctx context.Context, field graphql.CollectedField, obj *model.Country) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Country_names(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Names, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Name) graphql.Marshaler {
+			return ec.marshalNName2ᚕᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐNameᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Country_names(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Country",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Name(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Country_inferred(ctx context.Context, field graphql.CollectedField, obj *model.Country) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Country_inferred(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Inferred, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Country_inferred(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Country", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Country_inferredReason(ctx context.Context, field graphql.CollectedField, obj *model.Country) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Country_inferredReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InferredReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Country_inferredReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Country", field, false, false, "String")
 }
 
@@ -5843,7 +6921,8 @@ func (ec *executionContext) _Event_name(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_Event_name(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Event().Name(ctx, obj, fc.Args["lang"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -5853,7 +6932,105 @@ func (ec *executionContext) _Event_name(ctx context.Context, field graphql.Colle
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Event_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Event_name(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Event",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Event_name_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Event_names(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_names(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Names, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Name) graphql.Marshaler {
+			return ec.marshalNName2ᚕᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐNameᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Event_names(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Event",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Name(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Event_inferred(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_inferred(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Inferred, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Event_inferred(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Event", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Event_inferredReason(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_inferredReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InferredReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Event_inferredReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Event", field, false, false, "String")
 }
 
@@ -6268,7 +7445,8 @@ func (ec *executionContext) _LegalCase_name(ctx context.Context, field graphql.C
 			return ec.fieldContext_LegalCase_name(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.LegalCase().Name(ctx, obj, fc.Args["lang"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -6278,7 +7456,105 @@ func (ec *executionContext) _LegalCase_name(ctx context.Context, field graphql.C
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_LegalCase_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_LegalCase_name(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LegalCase",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_LegalCase_name_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LegalCase_names(ctx context.Context, field graphql.CollectedField, obj *model.LegalCase) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LegalCase_names(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Names, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Name) graphql.Marshaler {
+			return ec.marshalNName2ᚕᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐNameᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LegalCase_names(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LegalCase",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Name(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LegalCase_inferred(ctx context.Context, field graphql.CollectedField, obj *model.LegalCase) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LegalCase_inferred(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Inferred, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LegalCase_inferred(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LegalCase", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _LegalCase_inferredReason(ctx context.Context, field graphql.CollectedField, obj *model.LegalCase) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LegalCase_inferredReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InferredReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LegalCase_inferredReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("LegalCase", field, false, false, "String")
 }
 
@@ -6661,6 +7937,121 @@ func (ec *executionContext) fieldContext_LegalCaseEdge_node(_ context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _Name_value(ctx context.Context, field graphql.CollectedField, obj *model.Name) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Name_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Name_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Name", field, false, false, "String")
+}
+
+func (ec *executionContext) _Name_lang(ctx context.Context, field graphql.CollectedField, obj *model.Name) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Name_lang(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Lang, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Name_lang(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Name", field, false, false, "String")
+}
+
+func (ec *executionContext) _Name_kind(ctx context.Context, field graphql.CollectedField, obj *model.Name) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Name_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.NameKind) graphql.Marshaler {
+			return ec.marshalNNameKind2githubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐNameKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Name_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Name", field, false, false, "NameKind")
+}
+
+func (ec *executionContext) _Name_inferred(ctx context.Context, field graphql.CollectedField, obj *model.Name) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Name_inferred(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Inferred, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Name_inferred(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Name", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Name_inferredReason(ctx context.Context, field graphql.CollectedField, obj *model.Name) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Name_inferredReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InferredReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Name_inferredReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Name", field, false, false, "String")
+}
+
 func (ec *executionContext) _Network_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Network) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6922,7 +8313,8 @@ func (ec *executionContext) _Organization_name(ctx context.Context, field graphq
 			return ec.fieldContext_Organization_name(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Organization().Name(ctx, obj, fc.Args["lang"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -6932,7 +8324,105 @@ func (ec *executionContext) _Organization_name(ctx context.Context, field graphq
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Organization_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Organization_name(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Organization",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Organization_name_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Organization_names(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organization_names(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Names, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Name) graphql.Marshaler {
+			return ec.marshalNName2ᚕᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐNameᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Organization_names(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Organization",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Name(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Organization_inferred(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organization_inferred(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Inferred, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Organization_inferred(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Organization", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Organization_inferredReason(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organization_inferredReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InferredReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Organization_inferredReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Organization", field, false, false, "String")
 }
 
@@ -7521,7 +9011,8 @@ func (ec *executionContext) _Person_name(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Person_name(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Person().Name(ctx, obj, fc.Args["lang"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -7531,7 +9022,105 @@ func (ec *executionContext) _Person_name(ctx context.Context, field graphql.Coll
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Person_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Person_name(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Person",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Person_name_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Person_names(ctx context.Context, field graphql.CollectedField, obj *model.Person) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Person_names(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Names, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Name) graphql.Marshaler {
+			return ec.marshalNName2ᚕᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐNameᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Person_names(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Person",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Name(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Person_inferred(ctx context.Context, field graphql.CollectedField, obj *model.Person) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Person_inferred(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Inferred, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Person_inferred(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Person", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Person_inferredReason(ctx context.Context, field graphql.CollectedField, obj *model.Person) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Person_inferredReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InferredReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Person_inferredReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Person", field, false, false, "String")
 }
 
@@ -7877,7 +9466,8 @@ func (ec *executionContext) _Policy_name(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Policy_name(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Policy().Name(ctx, obj, fc.Args["lang"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -7887,7 +9477,105 @@ func (ec *executionContext) _Policy_name(ctx context.Context, field graphql.Coll
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Policy_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Policy_name(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Policy",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Policy_name_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Policy_names(ctx context.Context, field graphql.CollectedField, obj *model.Policy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Policy_names(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Names, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Name) graphql.Marshaler {
+			return ec.marshalNName2ᚕᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐNameᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Policy_names(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Policy",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Name(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Policy_inferred(ctx context.Context, field graphql.CollectedField, obj *model.Policy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Policy_inferred(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Inferred, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Policy_inferred(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Policy", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Policy_inferredReason(ctx context.Context, field graphql.CollectedField, obj *model.Policy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Policy_inferredReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InferredReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Policy_inferredReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Policy", field, false, false, "String")
 }
 
@@ -8375,6 +10063,50 @@ func (ec *executionContext) fieldContext_Query_search(ctx context.Context, field
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_search_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_searchCitations(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_searchCitations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SearchCitations(ctx, fc.Args["query"].(string), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CitationSearchConnection) graphql.Marshaler {
+			return ec.marshalNCitationSearchConnection2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐCitationSearchConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_searchCitations(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CitationSearchConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_searchCitations_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -9498,6 +11230,52 @@ func (ec *executionContext) fieldContext_Relationship_citations(_ context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Relationship_inferred(ctx context.Context, field graphql.CollectedField, obj *model.Relationship) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Relationship_inferred(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Inferred, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Relationship_inferred(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Relationship", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Relationship_inferredReason(ctx context.Context, field graphql.CollectedField, obj *model.Relationship) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Relationship_inferredReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InferredReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Relationship_inferredReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Relationship", field, false, false, "String")
+}
+
 func (ec *executionContext) _RelationshipConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.RelationshipConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9846,7 +11624,8 @@ func (ec *executionContext) _Source_name(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Source_name(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Source().Name(ctx, obj, fc.Args["lang"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -9856,7 +11635,105 @@ func (ec *executionContext) _Source_name(ctx context.Context, field graphql.Coll
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Source_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Source_name(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Source",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Source_name_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Source_names(ctx context.Context, field graphql.CollectedField, obj *model.Source) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Source_names(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Names, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Name) graphql.Marshaler {
+			return ec.marshalNName2ᚕᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐNameᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Source_names(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Source",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Name(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Source_inferred(ctx context.Context, field graphql.CollectedField, obj *model.Source) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Source_inferred(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Inferred, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Source_inferred(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Source", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Source_inferredReason(ctx context.Context, field graphql.CollectedField, obj *model.Source) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Source_inferredReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InferredReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Source_inferredReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Source", field, false, false, "String")
 }
 
@@ -10359,7 +12236,8 @@ func (ec *executionContext) _Statistic_name(ctx context.Context, field graphql.C
 			return ec.fieldContext_Statistic_name(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Statistic().Name(ctx, obj, fc.Args["lang"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -10369,7 +12247,105 @@ func (ec *executionContext) _Statistic_name(ctx context.Context, field graphql.C
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Statistic_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Statistic_name(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Statistic",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Statistic_name_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Statistic_names(ctx context.Context, field graphql.CollectedField, obj *model.Statistic) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Statistic_names(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Names, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Name) graphql.Marshaler {
+			return ec.marshalNName2ᚕᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐNameᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Statistic_names(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Statistic",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Name(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Statistic_inferred(ctx context.Context, field graphql.CollectedField, obj *model.Statistic) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Statistic_inferred(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Inferred, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Statistic_inferred(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Statistic", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Statistic_inferredReason(ctx context.Context, field graphql.CollectedField, obj *model.Statistic) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Statistic_inferredReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InferredReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Statistic_inferredReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Statistic", field, false, false, "String")
 }
 
@@ -12338,6 +14314,107 @@ func (ec *executionContext) _Citation(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var citationSearchConnectionImplementors = []string{"CitationSearchConnection"}
+
+func (ec *executionContext) _CitationSearchConnection(ctx context.Context, sel ast.SelectionSet, obj *model.CitationSearchConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, citationSearchConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CitationSearchConnection")
+		case "edges":
+			out.Values[i] = ec._CitationSearchConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._CitationSearchConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var citationSearchEdgeImplementors = []string{"CitationSearchEdge"}
+
+func (ec *executionContext) _CitationSearchEdge(ctx context.Context, sel ast.SelectionSet, obj *model.CitationSearchEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, citationSearchEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CitationSearchEdge")
+		case "cursor":
+			out.Values[i] = ec._CitationSearchEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "score":
+			out.Values[i] = ec._CitationSearchEdge_score(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "quote":
+			out.Values[i] = ec._CitationSearchEdge_quote(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "locator":
+			out.Values[i] = ec._CitationSearchEdge_locator(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "source":
+			out.Values[i] = ec._CitationSearchEdge_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "relationship":
+			out.Values[i] = ec._CitationSearchEdge_relationship(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._CitationSearchEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var commonConnectionImplementors = []string{"CommonConnection"}
 
 func (ec *executionContext) _CommonConnection(ctx context.Context, sel ast.SelectionSet, obj *model.CommonConnection) graphql.Marshaler {
@@ -12441,8 +14518,24 @@ func (ec *executionContext) _Country(ctx context.Context, sel ast.SelectionSet, 
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
-			out.Values[i] = ec._Country_name(ctx, field, obj)
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Country_name(ctx, field, obj)
+				})
+		case "names":
+			out.Values[i] = ec._Country_names(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "inferred":
+			out.Values[i] = ec._Country_inferred(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "inferredReason":
+			out.Values[i] = ec._Country_inferredReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "aliases":
@@ -12591,8 +14684,24 @@ func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, ob
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
-			out.Values[i] = ec._Event_name(ctx, field, obj)
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Event_name(ctx, field, obj)
+				})
+		case "names":
+			out.Values[i] = ec._Event_names(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "inferred":
+			out.Values[i] = ec._Event_inferred(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "inferredReason":
+			out.Values[i] = ec._Event_inferredReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "aliases":
@@ -12756,8 +14865,24 @@ func (ec *executionContext) _LegalCase(ctx context.Context, sel ast.SelectionSet
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
-			out.Values[i] = ec._LegalCase_name(ctx, field, obj)
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LegalCase_name(ctx, field, obj)
+				})
+		case "names":
+			out.Values[i] = ec._LegalCase_names(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "inferred":
+			out.Values[i] = ec._LegalCase_inferred(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "inferredReason":
+			out.Values[i] = ec._LegalCase_inferredReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "aliases":
@@ -12885,6 +15010,59 @@ func (ec *executionContext) _LegalCaseEdge(ctx context.Context, sel ast.Selectio
 		case "node":
 			out.Values[i] = ec._LegalCaseEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var nameImplementors = []string{"Name"}
+
+func (ec *executionContext) _Name(ctx context.Context, sel ast.SelectionSet, obj *model.Name) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, nameImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Name")
+		case "value":
+			out.Values[i] = ec._Name_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lang":
+			out.Values[i] = ec._Name_lang(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._Name_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "inferred":
+			out.Values[i] = ec._Name_inferred(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "inferredReason":
+			out.Values[i] = ec._Name_inferredReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -13045,8 +15223,24 @@ func (ec *executionContext) _Organization(ctx context.Context, sel ast.Selection
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
-			out.Values[i] = ec._Organization_name(ctx, field, obj)
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Organization_name(ctx, field, obj)
+				})
+		case "names":
+			out.Values[i] = ec._Organization_names(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "inferred":
+			out.Values[i] = ec._Organization_inferred(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "inferredReason":
+			out.Values[i] = ec._Organization_inferredReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "aliases":
@@ -13324,8 +15518,24 @@ func (ec *executionContext) _Person(ctx context.Context, sel ast.SelectionSet, o
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
-			out.Values[i] = ec._Person_name(ctx, field, obj)
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Person_name(ctx, field, obj)
+				})
+		case "names":
+			out.Values[i] = ec._Person_names(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "inferred":
+			out.Values[i] = ec._Person_inferred(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "inferredReason":
+			out.Values[i] = ec._Person_inferredReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "aliases":
@@ -13474,8 +15684,24 @@ func (ec *executionContext) _Policy(ctx context.Context, sel ast.SelectionSet, o
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
-			out.Values[i] = ec._Policy_name(ctx, field, obj)
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Policy_name(ctx, field, obj)
+				})
+		case "names":
+			out.Values[i] = ec._Policy_names(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "inferred":
+			out.Values[i] = ec._Policy_inferred(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "inferredReason":
+			out.Values[i] = ec._Policy_inferredReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "aliases":
@@ -13657,6 +15883,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_search(ctx, field)
+				})
+		case "searchCitations":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_searchCitations(ctx, field)
 				})
 		case "nodes":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -13893,6 +16125,16 @@ func (ec *executionContext) _Relationship(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "inferred":
+			out.Values[i] = ec._Relationship_inferred(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "inferredReason":
+			out.Values[i] = ec._Relationship_inferredReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -14094,8 +16336,24 @@ func (ec *executionContext) _Source(ctx context.Context, sel ast.SelectionSet, o
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
-			out.Values[i] = ec._Source_name(ctx, field, obj)
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Source_name(ctx, field, obj)
+				})
+		case "names":
+			out.Values[i] = ec._Source_names(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "inferred":
+			out.Values[i] = ec._Source_inferred(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "inferredReason":
+			out.Values[i] = ec._Source_inferredReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "aliases":
@@ -14271,8 +16529,24 @@ func (ec *executionContext) _Statistic(ctx context.Context, sel ast.SelectionSet
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
-			out.Values[i] = ec._Statistic_name(ctx, field, obj)
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Statistic_name(ctx, field, obj)
+				})
+		case "names":
+			out.Values[i] = ec._Statistic_names(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "inferred":
+			out.Values[i] = ec._Statistic_inferred(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "inferredReason":
+			out.Values[i] = ec._Statistic_inferredReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "aliases":
@@ -14968,6 +17242,38 @@ func (ec *executionContext) marshalNCitation2ᚖgithubᚗcomᚋpolicygraphᚋpol
 	return ec._Citation(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNCitationSearchConnection2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐCitationSearchConnection(ctx context.Context, sel ast.SelectionSet, v *model.CitationSearchConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CitationSearchConnection!")
+		return graphql.Null
+	}
+	return ec._CitationSearchConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCitationSearchEdge2ᚕᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐCitationSearchEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CitationSearchEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCitationSearchEdge2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐCitationSearchEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCitationSearchEdge2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐCitationSearchEdge(ctx context.Context, sel ast.SelectionSet, v *model.CitationSearchEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CitationSearchEdge!")
+		return graphql.Null
+	}
+	return ec._CitationSearchEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNCommonConnection2ᚕᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐCommonConnectionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CommonConnection) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -15209,6 +17515,40 @@ func (ec *executionContext) marshalNLegalCaseEdge2ᚖgithubᚗcomᚋpolicygraph�
 		return graphql.Null
 	}
 	return ec._LegalCaseEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNName2ᚕᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐNameᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Name) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNName2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐName(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNName2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐName(ctx context.Context, sel ast.SelectionSet, v *model.Name) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Name!")
+		return graphql.Null
+	}
+	return ec._Name(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNNameKind2githubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐNameKind(ctx context.Context, v any) (model.NameKind, error) {
+	var res model.NameKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNNameKind2githubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐNameKind(ctx context.Context, sel ast.SelectionSet, v model.NameKind) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNNetwork2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐNetwork(ctx context.Context, sel ast.SelectionSet, v *model.Network) graphql.Marshaler {

@@ -32,6 +32,14 @@ func (r *queryResolver) Search(ctx context.Context, query string, types []model.
 	return c, nil
 }
 
+func (r *queryResolver) SearchCitations(ctx context.Context, query string, first *int, after *string) (*model.CitationSearchConnection, error) {
+	page, err := r.Store.SearchCitations(ctx, kg.SearchQuery{Text: query, First: deref(first, kg.DefaultFirst), After: deref(after, "")})
+	if err != nil {
+		return nil, err
+	}
+	return citationSearchConnection(page), nil
+}
+
 func (r *queryResolver) Nodes(ctx context.Context, types []model.NodeType, filter *model.NodeFilter, orderBy *model.NodeOrder, first *int, after *string) (*model.NodeConnection, error) {
 	page, err := r.nodeList(ctx, kg.NodeQuery{Types: strs(types)}, filter, orderBy, first, after)
 	if err != nil {

@@ -19,6 +19,8 @@ type Store interface {
 	ListNodes(ctx context.Context, q kg.NodeQuery) (*kg.NodePage, error)
 	// Search runs a full-text search (validates q).
 	Search(ctx context.Context, q kg.SearchQuery) (*kg.NodePage, error)
+	// SearchCitations finds cited sentences (validates q; q.Types and q.Omit are not used).
+	SearchCitations(ctx context.Context, q kg.SearchQuery) (*kg.CitationPage, error)
 	// RelationshipsOf returns one page of relationships per node id, in one query.
 	RelationshipsOf(ctx context.Context, ids []string, q kg.RelQuery) (map[string]*kg.RelPage, error)
 	// SupportedBy returns one page of the relationships citing each source id, in one query.

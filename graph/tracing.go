@@ -97,9 +97,12 @@ func (Observability) InterceptResponse(ctx context.Context, next graphql.Respons
 	return resp
 }
 
+// untracedResolvers compute from their parent object only (no store access): no span.
+var untracedResolvers = map[string]bool{"name": true} // name(lang:) picks among the node's names
+
 func (Observability) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
 	fc := graphql.GetFieldContext(ctx)
-	if fc == nil || !fc.IsResolver || !trace.SpanContextFromContext(ctx).IsSampled() {
+	if fc == nil || !fc.IsResolver || untracedResolvers[fc.Field.Name] || !trace.SpanContextFromContext(ctx).IsSampled() {
 		return next(ctx)
 	}
 	ctx, span := otel.GetTracerProvider().Tracer(TracerName).Start(ctx, fc.Object+"."+fc.Field.Name,

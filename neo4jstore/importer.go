@@ -319,6 +319,7 @@ func nodeProps(n kg.Node) map[string]any {
 	}
 	addNames(p, n.Names)
 	addCitations(p, n.Citations)
+	addSearchText(p, n) // search.go: folded names, description and quotes for the search indexes
 	return p
 }
 
@@ -358,6 +359,7 @@ func relProps(r kg.Relationship) map[string]any {
 		"inferred": r.Inferred, "inferredReason": opt(r.InferredReason),
 	}
 	addCitations(p, r.Citations)
+	addQuoteText(p, r.Citations) // search.go: folded quotes for searchCitations
 	return p
 }
 

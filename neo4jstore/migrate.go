@@ -63,6 +63,7 @@ func derivedStatements() []string {
 			fmt.Sprintf("CREATE INDEX %s_name_key IF NOT EXISTS FOR (n:%s) ON (n.nameKey)", snake, t),
 			fmt.Sprintf("CREATE INDEX %s_degree IF NOT EXISTS FOR (n:%s) ON (n.degree)", snake, t))
 	}
+	out = append(out, searchStatements()...)
 	return out
 }
 
@@ -106,7 +107,10 @@ func (s *Store) Migrate(ctx context.Context) error {
 		neo4j.ExecuteQueryWithWritersRouting(), neo4j.ExecuteQueryWithDatabase(s.db)); err != nil {
 		return fmt.Errorf("await indexes: %w", translate(ctx, err))
 	}
-	return s.backfill(ctx)
+	if err := s.backfill(ctx); err != nil {
+		return err
+	}
+	return s.backfillSearchText(ctx)
 }
 
 func firstLine(s string) string {

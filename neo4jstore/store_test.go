@@ -39,7 +39,7 @@ func TestMigrateTwiceGivesSameSchema(t *testing.T) {
 	for _, it := range after {
 		names[it.Name] = true
 	}
-	for _, want := range append([]string{"node_id_unique", "node_text"}, relConstraintNames()...) {
+	for _, want := range append([]string{"node_id_unique", "node_search", "node_quotes", "rel_quotes"}, relConstraintNames()...) {
 		if !names[want] {
 			t.Errorf("schema item %q missing after migration", want)
 		}

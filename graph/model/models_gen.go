@@ -32,6 +32,32 @@ type Citation struct {
 	Source *Source `json:"source"`
 }
 
+// A page of cited sentences found by `searchCitations`.
+type CitationSearchConnection struct {
+	// The hits of this page, best first.
+	Edges []*CitationSearchEdge `json:"edges"`
+	// Whether more follow.
+	PageInfo *PageInfo `json:"pageInfo"`
+}
+
+// A cited sentence found by `searchCitations`, with what it supports.
+type CitationSearchEdge struct {
+	// Cursor of this hit, for `after`.
+	Cursor string `json:"cursor"`
+	// Rank: 1 when the quote holds the query as a phrase (every word, stop words too, in order), else 0, plus the full-text relevance r as r/(r+1). Comparable only within one search.
+	Score float64 `json:"score"`
+	// The quote, verbatim.
+	Quote string `json:"quote"`
+	// Where in the source, when recorded.
+	Locator *string `json:"locator,omitempty"`
+	// The source the quote comes from.
+	Source *Source `json:"source"`
+	// The relationship the quote supports, with its ends; null when it supports a node.
+	Relationship *Relationship `json:"relationship,omitempty"`
+	// The node the quote supports (e.g. a statistic); null when it supports a relationship.
+	Node Node `json:"node,omitempty"`
+}
+
 // A node connected to several of the given nodes (an interlock).
 type CommonConnection struct {
 	// The shared connection.
@@ -56,8 +82,14 @@ type CommonConnections struct {
 type Country struct {
 	// Stable identifier, `country:...`.
 	ID string `json:"id"`
-	// Common English name.
+	// Common English name. With `lang` (a BCP 47 tag such as `es` or `en-US`): this node's name in that language when `names` has one (`es` also matches `es-MX`; an official name first, then a common name, a translation, an acronym last), else the display name.
 	Name string `json:"name"`
+	// Every name of this node with its language and kind (official, common, acronym, translation). May be empty when the dataset gives none; `aliases` then holds the other names.
+	Names []*Name `json:"names"`
+	// True when this node is not stated by the cited sources but inferred (e.g. from general knowledge); `inferredReason` says why.
+	Inferred bool `json:"inferred"`
+	// Why this node is inferred; null when the sources state it.
+	InferredReason *string `json:"inferredReason,omitempty"`
 	// Other names.
 	Aliases []string `json:"aliases"`
 	// A neutral description.
@@ -96,8 +128,14 @@ type CountryEdge struct {
 type Event struct {
 	// Stable identifier, `event:...`.
 	ID string `json:"id"`
-	// Descriptive name.
+	// Descriptive name. With `lang` (a BCP 47 tag such as `es` or `en-US`): this node's name in that language when `names` has one (`es` also matches `es-MX`; an official name first, then a common name, a translation, an acronym last), else the display name.
 	Name string `json:"name"`
+	// Every name of this node with its language and kind (official, common, acronym, translation). May be empty when the dataset gives none; `aliases` then holds the other names.
+	Names []*Name `json:"names"`
+	// True when this node is not stated by the cited sources but inferred (e.g. from general knowledge); `inferredReason` says why.
+	Inferred bool `json:"inferred"`
+	// Why this node is inferred; null when the sources state it.
+	InferredReason *string `json:"inferredReason,omitempty"`
 	// Other names.
 	Aliases []string `json:"aliases"`
 	// A neutral description.
@@ -142,8 +180,14 @@ type EventEdge struct {
 type LegalCase struct {
 	// Stable identifier, `case:...`.
 	ID string `json:"id"`
-	// Caption or descriptive name.
+	// Caption or descriptive name. With `lang` (a BCP 47 tag such as `es` or `en-US`): this node's name in that language when `names` has one (`es` also matches `es-MX`; an official name first, then a common name, a translation, an acronym last), else the display name.
 	Name string `json:"name"`
+	// Every name of this node with its language and kind (official, common, acronym, translation). May be empty when the dataset gives none; `aliases` then holds the other names.
+	Names []*Name `json:"names"`
+	// True when this node is not stated by the cited sources but inferred (e.g. from general knowledge); `inferredReason` says why.
+	Inferred bool `json:"inferred"`
+	// Why this node is inferred; null when the sources state it.
+	InferredReason *string `json:"inferredReason,omitempty"`
 	// Other names.
 	Aliases []string `json:"aliases"`
 	// A neutral description.
@@ -182,6 +226,20 @@ type LegalCaseEdge struct {
 	Cursor string `json:"cursor"`
 	// The case.
 	Node *LegalCase `json:"node"`
+}
+
+// One name of a node, in one language.
+type Name struct {
+	// The name as written (with accents).
+	Value string `json:"value"`
+	// BCP 47 language tag (`en`, `es`, `es-MX`); null when the name has no language.
+	Lang *string `json:"lang,omitempty"`
+	// What kind of name it is.
+	Kind NameKind `json:"kind"`
+	// True when no cited source gives this name (e.g. a well-known translation); `inferredReason` says why.
+	Inferred bool `json:"inferred"`
+	// Why the name is inferred; null when a source gives it.
+	InferredReason *string `json:"inferredReason,omitempty"`
 }
 
 // A subgraph ready to draw: nodes, the edges among them (each with its citations), and whether a
@@ -230,8 +288,14 @@ type NodeFilter struct {
 type Organization struct {
 	// Stable identifier, `org:...`.
 	ID string `json:"id"`
-	// Display name (original language).
+	// Display name (original language). With `lang` (a BCP 47 tag such as `es` or `en-US`): this node's name in that language when `names` has one (`es` also matches `es-MX`; an official name first, then a common name, a translation, an acronym last), else the display name.
 	Name string `json:"name"`
+	// Every name of this node with its language and kind (official, common, acronym, translation). May be empty when the dataset gives none; `aliases` then holds the other names.
+	Names []*Name `json:"names"`
+	// True when this node is not stated by the cited sources but inferred (e.g. from general knowledge); `inferredReason` says why.
+	Inferred bool `json:"inferred"`
+	// Why this node is inferred; null when the sources state it.
+	InferredReason *string `json:"inferredReason,omitempty"`
 	// Other names: acronyms and translations.
 	Aliases []string `json:"aliases"`
 	// A neutral description.
@@ -302,8 +366,14 @@ type Paths struct {
 type Person struct {
 	// Stable identifier, `person:...`.
 	ID string `json:"id"`
-	// Display name.
+	// Display name. With `lang` (a BCP 47 tag such as `es` or `en-US`): this node's name in that language when `names` has one (`es` also matches `es-MX`; an official name first, then a common name, a translation, an acronym last), else the display name.
 	Name string `json:"name"`
+	// Every name of this node with its language and kind (official, common, acronym, translation). May be empty when the dataset gives none; `aliases` then holds the other names.
+	Names []*Name `json:"names"`
+	// True when this node is not stated by the cited sources but inferred (e.g. from general knowledge); `inferredReason` says why.
+	Inferred bool `json:"inferred"`
+	// Why this node is inferred; null when the sources state it.
+	InferredReason *string `json:"inferredReason,omitempty"`
 	// Other names.
 	Aliases []string `json:"aliases"`
 	// A neutral description.
@@ -344,8 +414,14 @@ type PersonEdge struct {
 type Policy struct {
 	// Stable identifier, `policy:...`.
 	ID string `json:"id"`
-	// Display name.
+	// Display name. With `lang` (a BCP 47 tag such as `es` or `en-US`): this node's name in that language when `names` has one (`es` also matches `es-MX`; an official name first, then a common name, a translation, an acronym last), else the display name.
 	Name string `json:"name"`
+	// Every name of this node with its language and kind (official, common, acronym, translation). May be empty when the dataset gives none; `aliases` then holds the other names.
+	Names []*Name `json:"names"`
+	// True when this node is not stated by the cited sources but inferred (e.g. from general knowledge); `inferredReason` says why.
+	Inferred bool `json:"inferred"`
+	// Why this node is inferred; null when the sources state it.
+	InferredReason *string `json:"inferredReason,omitempty"`
 	// Other names (e.g. `Remain in Mexico` for the Migrant Protection Protocols).
 	Aliases []string `json:"aliases"`
 	// A neutral description.
@@ -431,6 +507,10 @@ type Relationship struct {
 	EndDay *string `json:"endDay,omitempty"`
 	// The sources and verbatim quotes that support it (at least one).
 	Citations []*Citation `json:"citations"`
+	// True when the quotes support this relationship only by inference (it is not stated in so many words); `inferredReason` says why.
+	Inferred bool `json:"inferred"`
+	// Why this relationship is inferred; null when the quotes state it.
+	InferredReason *string `json:"inferredReason,omitempty"`
 }
 
 // A page of relationships.
@@ -465,7 +545,7 @@ type SearchConnection struct {
 type SearchEdge struct {
 	// Cursor of this result, for `after`.
 	Cursor string `json:"cursor"`
-	// Relevance score (higher is better; comparable only within one search).
+	// Rank: the tier plus the full-text relevance r as r/(r+1), so results come in descending score. Tier 3: the query is the node's display name (folded: case, accents and punctuation aside); 2: it is another of its names or aliases; 1: every word begins a word of its names; 0: the words are found in the description. Comparable only within one search.
 	Score float64 `json:"score"`
 	// The node found.
 	Node Node `json:"node"`
@@ -475,8 +555,14 @@ type SearchEdge struct {
 type Source struct {
 	// Stable identifier, `source:...`.
 	ID string `json:"id"`
-	// Title (descriptive when the original title is not recorded).
+	// Title (descriptive when the original title is not recorded). With `lang` (a BCP 47 tag such as `es` or `en-US`): this node's name in that language when `names` has one (`es` also matches `es-MX`; an official name first, then a common name, a translation, an acronym last), else the display name.
 	Name string `json:"name"`
+	// Every name of this node with its language and kind (official, common, acronym, translation). May be empty when the dataset gives none; `aliases` then holds the other names.
+	Names []*Name `json:"names"`
+	// True when this node is not stated by the cited sources but inferred (e.g. from general knowledge); `inferredReason` says why.
+	Inferred bool `json:"inferred"`
+	// Why this node is inferred; null when the sources state it.
+	InferredReason *string `json:"inferredReason,omitempty"`
 	// Other names.
 	Aliases []string `json:"aliases"`
 	// What the source is.
@@ -525,8 +611,14 @@ type SourceEdge struct {
 type Statistic struct {
 	// Stable identifier, `stat:...`.
 	ID string `json:"id"`
-	// A short label for the figure.
+	// A short label for the figure. With `lang` (a BCP 47 tag such as `es` or `en-US`): this node's name in that language when `names` has one (`es` also matches `es-MX`; an official name first, then a common name, a translation, an acronym last), else the display name.
 	Name string `json:"name"`
+	// Every name of this node with its language and kind (official, common, acronym, translation). May be empty when the dataset gives none; `aliases` then holds the other names.
+	Names []*Name `json:"names"`
+	// True when this node is not stated by the cited sources but inferred (e.g. from general knowledge); `inferredReason` says why.
+	Inferred bool `json:"inferred"`
+	// Why this node is inferred; null when the sources state it.
+	InferredReason *string `json:"inferredReason,omitempty"`
 	// Other names.
 	Aliases []string `json:"aliases"`
 	// A neutral description.
@@ -876,6 +968,70 @@ func (e *Measure) UnmarshalJSON(b []byte) error {
 }
 
 func (e Measure) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What kind of name a `Name` is.
+type NameKind string
+
+const (
+	// The official name in that language.
+	NameKindOfficial NameKind = "OFFICIAL"
+	// A name in common use (e.g. `Remain in Mexico`).
+	NameKindCommon NameKind = "COMMON"
+	// An acronym or abbreviation (`MPP`, `INM`).
+	NameKindAcronym NameKind = "ACRONYM"
+	// A translation of a name into another language.
+	NameKindTranslation NameKind = "TRANSLATION"
+)
+
+var AllNameKind = []NameKind{
+	NameKindOfficial,
+	NameKindCommon,
+	NameKindAcronym,
+	NameKindTranslation,
+}
+
+func (e NameKind) IsValid() bool {
+	switch e {
+	case NameKindOfficial, NameKindCommon, NameKindAcronym, NameKindTranslation:
+		return true
+	}
+	return false
+}
+
+func (e NameKind) String() string {
+	return string(e)
+}
+
+func (e *NameKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = NameKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid NameKind", str)
+	}
+	return nil
+}
+
+func (e NameKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *NameKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e NameKind) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

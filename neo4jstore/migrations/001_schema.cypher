@@ -6,7 +6,7 @@ CREATE INDEX node_name IF NOT EXISTS FOR (n:Node) ON (n.name);
 CREATE INDEX node_country IF NOT EXISTS FOR (n:Node) ON (n.country);
 CREATE INDEX node_kind IF NOT EXISTS FOR (n:Node) ON (n.kind);
 CREATE INDEX node_range_from IF NOT EXISTS FOR (n:Node) ON (n.rangeFrom);
-// Case- and accent-insensitive search over names, aliases and descriptions.
-CREATE FULLTEXT INDEX node_text IF NOT EXISTS FOR (n:Node) ON EACH [n.name, n.aliasText, n.description] OPTIONS {indexConfig: {`fulltext.analyzer`: 'standard-folding'}};
+// Search indexes: migration 004 (it drops node_text, which this file created before; creating
+// it here on every run only for 004 to drop it again would rebuild it each time).
 // Relationship ids are unique per relationship type: one constraint per type, named
 // rel_<type>_id, derived from kg.Rels in migrate.go (derivedStatements).
