@@ -260,15 +260,17 @@ func TestMigrateBackfillsSearchText(t *testing.T) {
 	if err := s.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	// The old index (English stop words dropped from the index) is gone.
+	// Search reads node_search; node_text stays only for tools that name it (see 001).
 	items, err := s.Schema(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
+	found := false
 	for _, it := range items {
-		if it.Name == "node_text" {
-			t.Errorf("node_text still exists after migration: %+v", it)
-		}
+		found = found || it.Name == "node_search"
+	}
+	if !found {
+		t.Errorf("node_search missing after migration: %+v", items)
 	}
 	if page := search(t, s, "Quédate en México", 5, ""); len(page.Nodes) == 0 || page.Nodes[0].ID != "policy:migrant-protection-protocols" {
 		t.Errorf("after backfill, want MPP first for Quédate en México, got %+v", page.Nodes)
