@@ -24,6 +24,9 @@ const (
 	CodeResponseTooLarge   = "RESPONSE_TOO_LARGE" // the answer would exceed Limits.MaxResponseBytes
 	CodeBadRequest         = "BAD_REQUEST"        // the HTTP request is not a readable GraphQL request
 	CodeRateLimited        = "RATE_LIMITED"       // the client's rate limit is spent (HTTP 429, Retry-After)
+	CodeUnauthenticated    = "UNAUTHENTICATED"    // a write (or a read when PUBLIC_READS=false) without a valid token (HTTP 401)
+	CodeForbidden          = "FORBIDDEN"          // the token's role is too low (HTTP 403)
+	CodeConflict           = "CONFLICT"           // stale expectedVersion, or a revert over later revisions (extensions.currentVersion)
 )
 
 var codes = []struct {
@@ -33,6 +36,9 @@ var codes = []struct {
 }{
 	{kg.ErrInvalid, CodeBadUserInput, ""},
 	{kg.ErrNotFound, CodeNotFound, ""},
+	{kg.ErrUnauthenticated, CodeUnauthenticated, ""},
+	{kg.ErrForbidden, CodeForbidden, ""},
+	{kg.ErrConflict, CodeConflict, ""},
 	{kg.ErrUnavailable, CodeServiceUnavailable, "the database is unavailable; try again shortly"},
 	{kg.ErrTimeout, CodeTimeout, "the query took too long and was stopped; narrow it (fewer hops, smaller pages)"},
 }

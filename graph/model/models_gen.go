@@ -533,6 +533,56 @@ type RelationshipEdge struct {
 	Direction Direction `json:"direction"`
 }
 
+// One committed write: who made it, when, why, and the state of every record it touched before
+// and after. Every mutation, import, merge and revert records exactly one revision in the same
+// transaction as the write; nothing changes the graph without one.
+type Revision struct {
+	// Stable identifier, `rev:<seq>`.
+	ID string `json:"id"`
+	// Position in commit order across every server replica (the change feed's order).
+	Seq int `json:"seq"`
+	// The name of the API token that wrote it (`import` for the command-line importer).
+	Author string `json:"author"`
+	// When it committed (RFC 3339, UTC).
+	At string `json:"at"`
+	// The mutation that wrote it: createNode, updateNode, ..., mergeNodes, revert, import.
+	Operation string `json:"operation"`
+	// The reason the author gave.
+	Reason string `json:"reason"`
+	// For a revert: the id of the revision it undid.
+	Reverts *string `json:"reverts,omitempty"`
+	// Each record touched, with its state before and after.
+	Changes []*RevisionChange `json:"changes"`
+}
+
+// One record's change within a revision.
+type RevisionChange struct {
+	// The node or relationship id.
+	Record string `json:"record"`
+	// NODE or RELATIONSHIP.
+	Kind RecordKind `json:"kind"`
+	// The state before (null: the record was created).
+	Before map[string]any `json:"before,omitempty"`
+	// The state after (null: the record was deleted).
+	After map[string]any `json:"after,omitempty"`
+}
+
+// A page of revisions.
+type RevisionConnection struct {
+	// The revisions of this page.
+	Edges []*RevisionEdge `json:"edges"`
+	// Paging information.
+	PageInfo *PageInfo `json:"pageInfo"`
+}
+
+// A revision in a page.
+type RevisionEdge struct {
+	// Cursor of this revision (pass as `after`).
+	Cursor string `json:"cursor"`
+	// The revision.
+	Node *Revision `json:"node"`
+}
+
 // A page of search results.
 type SearchConnection struct {
 	// The results of this page, best first.
@@ -1479,6 +1529,62 @@ func (e *Qualifier) UnmarshalJSON(b []byte) error {
 }
 
 func (e Qualifier) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What kind of record a revision change is about.
+type RecordKind string
+
+const (
+	RecordKindNode         RecordKind = "NODE"
+	RecordKindRelationship RecordKind = "RELATIONSHIP"
+)
+
+var AllRecordKind = []RecordKind{
+	RecordKindNode,
+	RecordKindRelationship,
+}
+
+func (e RecordKind) IsValid() bool {
+	switch e {
+	case RecordKindNode, RecordKindRelationship:
+		return true
+	}
+	return false
+}
+
+func (e RecordKind) String() string {
+	return string(e)
+}
+
+func (e *RecordKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = RecordKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid RecordKind", str)
+	}
+	return nil
+}
+
+func (e RecordKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *RecordKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e RecordKind) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -1,0 +1,36 @@
+package graph
+
+import (
+	"strings"
+	"time"
+
+	"github.com/policygraph/policygraph/graph/model"
+	"github.com/policygraph/policygraph/kg"
+)
+
+// revision converts a committed revision to its GraphQL form.
+func revision(r *kg.Revision) *model.Revision {
+	if r == nil {
+		return nil
+	}
+	out := &model.Revision{ID: r.ID, Seq: int(r.Seq), Author: r.Author, At: r.At.UTC().Format(time.RFC3339Nano),
+		Operation: r.Operation, Reason: r.Reason, Reverts: ptr(r.Reverts), Changes: []*model.RevisionChange{}}
+	for _, c := range r.Changes {
+		out.Changes = append(out.Changes, &model.RevisionChange{Record: c.Record, Kind: model.RecordKind(strings.ToUpper(c.Kind)),
+			Before: c.Before, After: c.After})
+	}
+	return out
+}
+
+// revisionConnection converts a page of revisions.
+func revisionConnection(p *kg.RevisionPage) *model.RevisionConnection {
+	c := &model.RevisionConnection{Edges: []*model.RevisionEdge{}, PageInfo: &model.PageInfo{}}
+	if p == nil {
+		return c
+	}
+	c.PageInfo = pageInfo(p.Cursors, p.HasNext)
+	for i, r := range p.Revisions {
+		c.Edges = append(c.Edges, &model.RevisionEdge{Cursor: p.Cursors[i], Node: revision(r)})
+	}
+	return c
+}
