@@ -3056,7 +3056,9 @@ type RevisionChange {
 
 """What kind of record a revision change is about."""
 enum RecordKind {
+  "A node (person, organization, ..., source)."
   NODE
+  "A relationship between two nodes."
   RELATIONSHIP
 }
 

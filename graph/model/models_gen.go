@@ -1538,7 +1538,9 @@ func (e Qualifier) MarshalJSON() ([]byte, error) {
 type RecordKind string
 
 const (
-	RecordKindNode         RecordKind = "NODE"
+	// A node (person, organization, ..., source).
+	RecordKindNode RecordKind = "NODE"
+	// A relationship between two nodes.
 	RecordKindRelationship RecordKind = "RELATIONSHIP"
 )
 
