@@ -45,7 +45,7 @@ func childFields(ctx context.Context, path ...string) []graphql.CollectedField {
 // leave out: the unselected parts of the far-end nodes (under edges.other, edges.node.from and
 // edges.node.to) and the relationships' citations when edges.node.citations is not selected.
 func relSelection(oc *graphql.OperationContext, sel ast.SelectionSet) (other kg.Omit, noCitations bool) {
-	other, noCitations = kg.Omit{Description: true, Degree: true, Citations: true}, true
+	other, noCitations = kg.OmitAll(), true
 	for _, e := range graphql.CollectFields(oc, sel, allTypes) {
 		if e.Name != "edges" {
 			continue
@@ -71,17 +71,7 @@ func relSelection(oc *graphql.OperationContext, sel ast.SelectionSet) (other kg.
 
 // keep clears from o the parts a node selection set selects.
 func keep(o kg.Omit, oc *graphql.OperationContext, sel ast.SelectionSet) kg.Omit {
-	for _, f := range graphql.CollectFields(oc, sel, allTypes) {
-		switch f.Name {
-		case "description":
-			o.Description = false
-		case "degree":
-			o.Degree = false
-		case "citations":
-			o.Citations = false
-		}
-	}
-	return o
+	return needs(o, graphql.CollectFields(oc, sel, allTypes))
 }
 
 // prefetch primes the relationship and supports loaders for nodes listed at path.

@@ -142,21 +142,37 @@ func requested(ctx context.Context, name string) bool {
 	return false
 }
 
-// omitted says which costly parts of the nodes at path the query does not select, looking
-// through fragments on every node type, so the store does not read them.
+// omitted says which parts of the nodes at path the query does not select, looking through
+// fragments on every node type, so the store does not read them.
 func omitted(ctx context.Context, path ...string) kg.Omit {
 	if graphql.GetFieldContext(ctx) == nil {
 		return kg.Omit{}
 	}
-	o := kg.Omit{Description: true, Degree: true, Citations: true}
-	for _, f := range childFields(ctx, path...) {
+	return needs(kg.OmitAll(), childFields(ctx, path...))
+}
+
+// needs clears from o the parts of a node the selected fields read. Fields it does not know
+// (any type-specific one) need the details: a new field is read, never silently empty.
+func needs(o kg.Omit, fields []graphql.CollectedField) kg.Omit {
+	for _, f := range fields {
 		switch f.Name {
+		case "id", "__typename", "relationships", "supports", "citedBy", "history", "version":
+		case "name":
+			if len(f.Arguments) > 0 {
+				o.Names = false // name(lang:) picks among the names
+			}
 		case "description":
 			o.Description = false
 		case "degree":
 			o.Degree = false
 		case "citations":
 			o.Citations = false
+		case "aliases":
+			o.Aliases = false
+		case "names":
+			o.Names = false
+		default:
+			o.Detail = false
 		}
 	}
 	return o

@@ -35,7 +35,16 @@ var Orders = []string{OrderName, OrderDegree, OrderStartDate, OrderID}
 // Omit names the costly parts of a node a list may leave out when the client did not select
 // them: the description text, the degree count and the citations (with their Sources). The
 // zero value omits nothing.
-type Omit struct{ Description, Degree, Citations bool }
+type Omit struct {
+	Description, Degree, Citations bool
+	Aliases, Names                 bool // the alias list; the names with languages
+	Detail                         bool // every type-specific property (kind, country, status, dates, statistic and source fields, inference flags)
+}
+
+// OmitAll leaves out everything but id, type and display name; a reader clears what it needs.
+func OmitAll() Omit {
+	return Omit{Description: true, Degree: true, Citations: true, Aliases: true, Names: true, Detail: true}
+}
 
 // NodeQuery selects a page of nodes.
 type NodeQuery struct {

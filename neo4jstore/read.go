@@ -39,9 +39,17 @@ func nodeMapOmit(v string, o kg.Omit) string { return nodeProjection(v, o, citat
 // citations rendered by the given fragment. The pieces are fixed text: no input reaches Cypher.
 func nodeProjection(v string, o kg.Omit, citations string) string {
 	var b strings.Builder
-	b.WriteString(`%[1]s {.id, .type, .name, .aliases, .kind, .country, .status, .startDate, .endDate,
-	.docket, .value, .unit, .measure, .qualifier, .publisher, .url, .nameValues, .nameLangs, .nameKinds, .nameReasons,
-	.inferred, .inferredReason`)
+	b.WriteString(`%[1]s {.id, .type, .name`)
+	if !o.Aliases {
+		b.WriteString(`, .aliases`)
+	}
+	if !o.Names {
+		b.WriteString(`, .nameValues, .nameLangs, .nameKinds, .nameReasons`)
+	}
+	if !o.Detail {
+		b.WriteString(`, .kind, .country, .status, .startDate, .endDate, .docket, .value, .unit, .measure, .qualifier,
+	.publisher, .url, .inferred, .inferredReason`)
+	}
 	if !o.Description {
 		b.WriteString(`, .description`)
 	}
