@@ -3,8 +3,6 @@ package neo4jstore
 import (
 	"context"
 	"fmt"
-	"os"
-	"sort"
 	"time"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
@@ -76,8 +74,8 @@ func (s *Store) BulkImport(ctx context.Context, nodes []kg.Node, rels []kg.Relat
 	if opt.Rows <= 0 {
 		opt.Rows = BulkRows
 	}
-	// Degrees the batch gives: the relationships of each endpoint (the generator makes no
-	// self-loops; one would count once, as COUNT { (n)--() } does).
+	// Degrees the batch gives: the relationships of each endpoint. (A self-loop counts once
+	// here; the generator makes none, and WrongDegrees checks a load against COUNT.)
 	degree := map[string]int{}
 	relRows := map[string][]map[string]any{}
 	for _, r := range rels {
@@ -115,58 +113,13 @@ func (s *Store) BulkImport(ctx context.Context, nodes []kg.Node, rels []kg.Relat
 			recount = append(recount, map[string]any{"id": id})
 		}
 	}
-	if os.Getenv("PG_SORT_RELS") == "1" { // EXPERIMENT
-		for _, rs := range relRows {
-			sort.SliceStable(rs, func(i, j int) bool { return rs[i]["from"].(string) < rs[j]["from"].(string) })
-		}
-	}
-	if os.Getenv("PG_SKIP_DEGREE") == "1" { // EXPERIMENT
-		recount = nil
-	}
 	nodeCypher, relCypher := importNodesCypher, importRelsCypher
 	if opt.Fresh {
 		nodeCypher, relCypher = bulkCreateNodesCypher, bulkCreateRelsCypher
 	}
 	var st BulkStats
-	if os.Getenv("PG_PAR") == "1" { // EXPERIMENT: nodes in 2 concurrent transactions first
-		var halves [2]map[string][]map[string]any
-		for h := range halves {
-			halves[h] = map[string][]map[string]any{}
-		}
-		for t, rs := range nodeRows {
-			halves[0][t], halves[1][t] = rs[:len(rs)/2], rs[len(rs)/2:]
-		}
-		errs := make(chan error, 2)
-		counts := make(chan int, 2)
-		for h := range halves {
-			go func() {
-				n := 0
-				_, err := s.write(ctx, bulkTimeout, func(tx neo4j.ManagedTransaction) (any, error) {
-					n = 0
-					for _, t := range kg.NodeTypes {
-						w, err := runRows(ctx, tx, fmt.Sprintf(nodeCypher, labelsFor(t)), halves[h][t], opt.Rows)
-						if err != nil {
-							return nil, err
-						}
-						n += w.nodes
-					}
-					return nil, nil
-				})
-				counts <- n
-				errs <- err
-			}()
-		}
-		for range 2 {
-			if err := <-errs; err != nil {
-				return BulkStats{}, err
-			}
-			st.NodesCreated += <-counts
-		}
-		nodeRows = nil
-	}
-	nodesDone := st.NodesCreated
 	_, err := s.write(ctx, bulkTimeout, func(tx neo4j.ManagedTransaction) (any, error) {
-		st = BulkStats{NodesCreated: nodesDone} // the function may be retried
+		st = BulkStats{} // the function may be retried
 		for _, t := range kg.NodeTypes {
 			w, err := runRows(ctx, tx, fmt.Sprintf(nodeCypher, labelsFor(t)), nodeRows[t], opt.Rows)
 			if err != nil {
