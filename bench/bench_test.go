@@ -145,7 +145,8 @@ func ensureLoaded(b *testing.B, ctx context.Context, store *neo4jstore.Store, pl
 	t1 := time.Now()
 	var created neo4jstore.BulkStats
 	st, err := synth.Pipeline(ctx, plan.Config(), 2, func(batch synth.Batch) error {
-		c, err := store.BulkImport(ctx, batch.Nodes, batch.Relationships)
+		// The database was just emptied: CREATE, not MERGE (neo4jstore.BulkOptions.Fresh).
+		c, err := store.BulkImport(ctx, batch.Nodes, batch.Relationships, neo4jstore.BulkOptions{Fresh: true})
 		created.NodesCreated += c.NodesCreated
 		created.RelationshipsCreated += c.RelationshipsCreated
 		return err

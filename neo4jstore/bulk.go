@@ -10,9 +10,9 @@ import (
 	"github.com/policygraph/policygraph/kg"
 )
 
-// BulkRows is the number of rows one UNWIND statement of BulkImport carries. Rows are grouped
-// by node label set and relationship type first, so most statements carry fewer.
-const BulkRows = 5000
+// BulkRows is the number of rows one UNWIND statement of BulkImport carries by default. Rows
+// are grouped by node label set and relationship type first, so most statements carry fewer.
+const BulkRows = 10000
 
 // bulkTimeout bounds one BulkImport transaction.
 const bulkTimeout = 5 * time.Minute
@@ -23,27 +23,60 @@ type BulkStats struct {
 	RelationshipsCreated int
 }
 
+// BulkOptions tunes BulkImport.
+type BulkOptions struct {
+	// Fresh says that none of the batch's node and relationship ids is in the graph yet, as
+	// in a first load into an empty graph, batch after batch: nodes and relationships are
+	// CREATEd instead of MERGEd, and the new nodes get their degree from the batch instead of
+	// a recount. A wrong Fresh cannot duplicate anything: the id uniqueness constraints fail
+	// the transaction (kg.ErrConflict, nothing written).
+	Fresh bool
+	// Rows is the number of rows per UNWIND statement (0: BulkRows).
+	Rows int
+}
+
+// Fresh-load Cypher: CREATE where importNodesCypher and importRelsCypher MERGE (the same
+// properties, so a graph loaded either way reads the same).
+const (
+	bulkCreateNodesCypher = `
+UNWIND $rows AS row
+CREATE (n%s {id: row.id})
+SET n += row.props, n.degree = row.degree, n.createdAt = datetime(), n.updatedAt = datetime()`
+	bulkCreateRelsCypher = `
+UNWIND $rows AS row
+MATCH (a:Node {id: row.from})
+MATCH (b:Node {id: row.to})
+CREATE (a)-[r:%s {id: row.id}]->(b)
+SET r += row.props, r.createdAt = datetime(), r.updatedAt = datetime()`
+)
+
 // BulkImport writes one batch of nodes and relationships in one managed write transaction,
 // with the same Cypher as Import (MERGE on ids, UNWIND over rows, labels and relationship types
-// taken only from kg's allow-lists), so a batch loaded twice leaves the same graph.
+// taken only from kg's allow-lists), so a batch loaded twice leaves the same graph; with
+// BulkOptions.Fresh, CREATE instead (see there). Every node the batch touches ends the
+// transaction with its exact degree stored.
 //
 // It is for trusted, generated input (the synth package): unlike Import it does not validate
 // the records and does not check referenced ids first. A relationship whose endpoint is in
 // neither this batch nor the graph is silently skipped by the MATCH (compare
-// RelationshipsCreated with len(rels) on a fresh graph); a node whose id already exists with
+// RelationshipsCreated with len(rels) on a fresh graph; with Fresh it is an error, since the
+// new nodes' degrees are counted from the batch); a node whose id already exists with
 // another type gets the new type's labels added. Node and relationship types outside the
 // allow-lists are still refused (an error, nothing written), since they become Cypher text.
 //
 // The caller sizes the transaction: Neo4j holds a transaction's whole state in heap, so with
-// -Xmx1g keep a batch to some 10-20k rows (synth.DefaultBatchSize gives ~17k).
-func (s *Store) BulkImport(ctx context.Context, nodes []kg.Node, rels []kg.Relationship) (BulkStats, error) {
-	nodeRows := map[string][]map[string]any{}
-	for _, n := range nodes {
-		if !kg.IsNodeType(n.Type) {
-			return BulkStats{}, kg.Invalid("nodes", "%q is not a node type (node %q)", n.Type, n.ID)
-		}
-		nodeRows[n.Type] = append(nodeRows[n.Type], map[string]any{"id": n.ID, "props": nodeProps(n)})
+// -Xmx1g keep a batch to some 10-40k rows (synth.DefaultBatchSize gives ~35k).
+func (s *Store) BulkImport(ctx context.Context, nodes []kg.Node, rels []kg.Relationship, opts ...BulkOptions) (BulkStats, error) {
+	var opt BulkOptions
+	if len(opts) > 0 {
+		opt = opts[0]
 	}
+	if opt.Rows <= 0 {
+		opt.Rows = BulkRows
+	}
+	// Degrees the batch gives: the relationships of each endpoint. (A self-loop counts once
+	// here; the generator makes none, and WrongDegrees checks a load against COUNT.)
+	degree := map[string]int{}
 	relRows := map[string][]map[string]any{}
 	for _, r := range rels {
 		if !kg.IsRelType(r.Type) {
@@ -54,25 +87,59 @@ func (s *Store) BulkImport(ctx context.Context, nodes []kg.Node, rels []kg.Relat
 			id = kg.DefaultRelID(r.From, r.Type, r.To)
 		}
 		relRows[r.Type] = append(relRows[r.Type], map[string]any{"id": id, "from": r.From, "to": r.To, "props": relProps(r)})
+		degree[r.From]++
+		if r.To != r.From {
+			degree[r.To]++
+		}
+	}
+	nodeRows := map[string][]map[string]any{}
+	isNew := make(map[string]bool, len(nodes))
+	for _, n := range nodes {
+		if !kg.IsNodeType(n.Type) {
+			return BulkStats{}, kg.Invalid("nodes", "%q is not a node type (node %q)", n.Type, n.ID)
+		}
+		row := map[string]any{"id": n.ID, "props": nodeProps(n)}
+		if opt.Fresh {
+			row["degree"] = degree[n.ID]
+		}
+		nodeRows[n.Type] = append(nodeRows[n.Type], row)
+		isNew[n.ID] = true
+	}
+	// The nodes whose degree is recounted at the end: with Fresh, only the earlier nodes the
+	// relationships reach (the new ones were created with theirs); else every touched node.
+	var recount []map[string]any
+	for _, id := range touchedIDs(nodes, rels) {
+		if !opt.Fresh || !isNew[id] {
+			recount = append(recount, map[string]any{"id": id})
+		}
+	}
+	nodeCypher, relCypher := importNodesCypher, importRelsCypher
+	if opt.Fresh {
+		nodeCypher, relCypher = bulkCreateNodesCypher, bulkCreateRelsCypher
 	}
 	var st BulkStats
 	_, err := s.write(ctx, bulkTimeout, func(tx neo4j.ManagedTransaction) (any, error) {
 		st = BulkStats{} // the function may be retried
 		for _, t := range kg.NodeTypes {
-			n, err := bulkRun(ctx, tx, fmt.Sprintf(importNodesCypher, labelsFor(t)), nodeRows[t], func(c neo4j.Counters) int { return c.NodesCreated() })
+			w, err := runRows(ctx, tx, fmt.Sprintf(nodeCypher, labelsFor(t)), nodeRows[t], opt.Rows)
 			if err != nil {
 				return nil, err
 			}
-			st.NodesCreated += n
+			st.NodesCreated += w.nodes
 		}
 		for _, t := range kg.RelTypes {
-			n, err := bulkRun(ctx, tx, fmt.Sprintf(importRelsCypher, t), relRows[t], func(c neo4j.Counters) int { return c.RelationshipsCreated() })
+			w, err := runRows(ctx, tx, fmt.Sprintf(relCypher, t), relRows[t], opt.Rows)
 			if err != nil {
 				return nil, err
 			}
-			st.RelationshipsCreated += n
+			st.RelationshipsCreated += w.rels
 		}
-		return nil, storeDegrees(ctx, tx, touchedIDs(nodes, rels))
+		if opt.Fresh && st.RelationshipsCreated != len(rels) {
+			return nil, kg.Invalid("relationships", "%d of %d relationships have an endpoint in neither the batch nor the graph",
+				len(rels)-st.RelationshipsCreated, len(rels))
+		}
+		_, err := runRows(ctx, tx, degreeCypher, recount, opt.Rows)
+		return nil, err
 	})
 	if err != nil {
 		return BulkStats{}, err
@@ -80,20 +147,26 @@ func (s *Store) BulkImport(ctx context.Context, nodes []kg.Node, rels []kg.Relat
 	return st, nil
 }
 
-func bulkRun(ctx context.Context, tx neo4j.ManagedTransaction, cypher string, rows []map[string]any, count func(neo4j.Counters) int) (int, error) {
-	created := 0
-	for start := 0; start < len(rows); start += BulkRows {
-		res, err := tx.Run(ctx, cypher, map[string]any{"rows": rows[start:min(start+BulkRows, len(rows))]})
-		if err != nil {
-			return created, err
-		}
-		sum, err := res.Consume(ctx)
-		if err != nil {
-			return created, err
-		}
-		created += count(sum.Counters())
+// IsEmpty reports whether the graph holds no node (a load into it can be Fresh).
+func (s *Store) IsEmpty(ctx context.Context) (bool, error) {
+	res, err := s.read(ctx, `MATCH (n) WITH n LIMIT 1 RETURN count(n) = 0`, nil)
+	if err != nil {
+		return false, err
 	}
-	return created, nil
+	return res.Records[0].Values[0].(bool), nil
+}
+
+// degreeCheckCypher counts the nodes whose stored degree is not their number of relationships.
+const degreeCheckCypher = `MATCH (n:Node) WHERE n.degree IS NULL OR n.degree <> COUNT { (n)--() } RETURN count(n)`
+
+// WrongDegrees returns the number of nodes whose stored degree is missing or differs from their
+// number of relationships (0 after any load; a scan of every node, for tests and loaders).
+func (s *Store) WrongDegrees(ctx context.Context) (int64, error) {
+	res, err := s.read(ctx, degreeCheckCypher, nil)
+	if err != nil {
+		return 0, err
+	}
+	return res.Records[0].Values[0].(int64), nil
 }
 
 // HasNode reports whether a node with this id exists (used to find a loaded synthetic graph's

@@ -34,8 +34,9 @@ type Config struct {
 }
 
 // DefaultBatchSize is the number of nodes per batch when Config.BatchSize is 0. A batch also
-// carries the relationships its nodes start (about 2.5 per node), so ~17k rows per batch.
-const DefaultBatchSize = 5000
+// carries the relationships its nodes start (about 2.5 per node), so ~35k rows per batch: one
+// BulkImport transaction of some tens of MB of heap (docs/benchmarks.md "Loading").
+const DefaultBatchSize = 10000
 
 // MinNodes is the smallest graph Generate makes.
 const MinNodes = 1000

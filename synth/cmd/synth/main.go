@@ -4,8 +4,10 @@
 //
 // Neo4j is the one the server uses: NEO4J_URI (bolt://127.0.0.1:7687), NEO4J_USER (neo4j),
 // NEO4J_PASSWORD (policygraph), NEO4J_DATABASE (neo4j). The schema migrations are applied
-// first. Loading is idempotent (MERGE on ids) but does not remove other data: pass -reset to
-// empty the graph first. -dry-run only generates and prints the graph's statistics.
+// first. Into an empty graph (or after -reset) it CREATEs nodes and relationships
+// (neo4jstore.BulkOptions.Fresh); into a non-empty one, or with -merge, it MERGEs on ids, which
+// is idempotent but does not remove other data. -dry-run only generates and prints the graph's statistics;
+// -reset -nodes 0 only empties the graph.
 package main
 
 import (
@@ -33,6 +35,8 @@ func main() {
 	seed := flag.Uint64("seed", 1, "random seed (same nodes and seed: same graph)")
 	batch := flag.Int("batch", synth.DefaultBatchSize, "nodes per write transaction (each also carries ~2.5x as many relationships)")
 	reset := flag.Bool("reset", false, "delete every node and relationship first")
+	merge := flag.Bool("merge", false, "MERGE even into an empty graph (default: CREATE when the graph is empty at the start)")
+	rows := flag.Int("rows", neo4jstore.BulkRows, "rows per UNWIND statement")
 	dry := flag.Bool("dry-run", false, "generate only; do not connect to Neo4j")
 	flag.Parse()
 	log.SetFlags(0)
@@ -62,6 +66,9 @@ func main() {
 			log.Fatalf("reset: %v", err)
 		}
 		log.Printf("graph emptied in %s", time.Since(t0).Round(time.Millisecond))
+		if *nodes == 0 {
+			return // -reset -nodes 0: only empty the graph
+		}
 	}
 	t1 := time.Now()
 	if err := store.Migrate(ctx); err != nil {
@@ -69,7 +76,14 @@ func main() {
 	}
 	log.Printf("migrations applied in %s", time.Since(t1).Round(time.Millisecond))
 
-	st, err := Load(ctx, store, cfg, func(done, nodes, rels int, d time.Duration) {
+	opt := neo4jstore.BulkOptions{Rows: *rows}
+	if !*merge {
+		if opt.Fresh, err = store.IsEmpty(ctx); err != nil {
+			log.Fatal(err)
+		}
+	}
+	log.Printf("loading with %s, %d nodes per transaction, %d rows per statement", map[bool]string{true: "CREATE (empty graph)", false: "MERGE"}[opt.Fresh], cfg.BatchSize, opt.Rows)
+	st, err := Load(ctx, store, cfg, opt, func(done, nodes, rels int, d time.Duration) {
 		log.Printf("batch %4d: %8d nodes %9d relationships loaded, %s (%.0f rows/s)", done, nodes, rels,
 			d.Round(time.Second), float64(nodes+rels)/d.Seconds())
 	})
@@ -91,12 +105,12 @@ type LoadStats struct {
 }
 
 // Load streams the graph into the store, one BulkImport transaction per batch.
-func Load(ctx context.Context, store *neo4jstore.Store, cfg synth.Config, progress func(batch, nodes, rels int, d time.Duration)) (LoadStats, error) {
+func Load(ctx context.Context, store *neo4jstore.Store, cfg synth.Config, opt neo4jstore.BulkOptions, progress func(batch, nodes, rels int, d time.Duration)) (LoadStats, error) {
 	var out LoadStats
 	t0 := time.Now()
 	nodes, rels := 0, 0
 	st, err := synth.Pipeline(ctx, cfg, 2, func(b synth.Batch) error {
-		c, err := store.BulkImport(ctx, b.Nodes, b.Relationships)
+		c, err := store.BulkImport(ctx, b.Nodes, b.Relationships, opt)
 		if err != nil {
 			return fmt.Errorf("batch %d: %w", b.Seq, err)
 		}
