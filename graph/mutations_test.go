@@ -222,7 +222,9 @@ func TestMutationRolesAndRules(t *testing.T) {
 		if after := counts(t, e.store); after != before {
 			t.Fatalf("refused reverts changed the graph: %v -> %v", before, after)
 		}
-		var out struct{ Revert struct{ Revision struct{ Reverts string } } }
+		var out struct {
+			Revert struct{ Revision struct{ Reverts string } }
+		}
 		e.ok(adm, mRevert, map[string]any{"input": map[string]any{"revisionId": edRev, "force": true, "reason": "r"}}, &out)
 		if out.Revert.Revision.Reverts != edRev {
 			t.Fatalf("forced revert: %+v", out)
@@ -338,7 +340,9 @@ func TestMutationRolesAndRules(t *testing.T) {
 		}
 		var revs struct {
 			Revisions struct {
-				Edges []struct{ Node struct{ Author, Operation string } }
+				Edges []struct {
+					Node struct{ Author, Operation string }
+				}
 			}
 		}
 		e.ok(rd, `{ revisions(author: "ed", first: 3) { edges { node { author operation } } } }`, nil, &revs)
