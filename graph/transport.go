@@ -116,6 +116,13 @@ func execute(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor,
 		writeResponse(w, exec.DispatchError(graphql.WithOperationContext(ctx, oc), errs))
 		return
 	}
+	if queryOnly && oc.Operation.Operation == ast.Mutation {
+		// Checklist S11: a write never runs from a URL (a link, an <img>, a prefetch).
+		w.Header().Set("Allow", "POST")
+		w.WriteHeader(http.StatusMethodNotAllowed)
+		writeResponse(w, &graphql.Response{Errors: gqlerror.List{requestError("mutations are sent with POST and a JSON body; GET runs queries only")}})
+		return
+	}
 	if queryOnly && oc.Operation.Operation != ast.Query {
 		w.WriteHeader(http.StatusNotAcceptable)
 		writeResponse(w, &graphql.Response{Errors: gqlerror.List{requestError("GET requests only allow query operations")}})
