@@ -174,6 +174,8 @@ func serve(ctx context.Context, cfg Config, storeCfg neo4jstore.Config, logger *
 		MetricsElsewhere: cfg.MetricsAddr != "",
 		CORSOrigins:      cfg.CORSOrigins,
 		Tracing:          tracing,
+		Auth: httpapi.NewAuth(httpapi.AuthConfig{Tokens: store, PublicReads: cfg.PublicReads,
+			WriteLimit: cfg.WriteLimit, Logger: logger}),
 	})
 	if metrics != nil && cfg.MetricsAddr != "" {
 		stopMetrics, err := serveMetrics(cfg.MetricsAddr, metrics, logger)
