@@ -143,6 +143,12 @@ func (a *Auth) Principal(ctx context.Context, authorization string) (kg.Principa
 	return p, err
 }
 
+// Authenticate is Principal under the name the change feed's graph.StreamAuth interface
+// uses (with PublicReads): pass the server's *Auth as the feed's StreamAuth.
+func (a *Auth) Authenticate(ctx context.Context, authorization string) (kg.Principal, error) {
+	return a.Principal(ctx, authorization)
+}
+
 // Context applies the read rule to an Authorization value: it returns ctx carrying the
 // caller's principal when a valid token came, ctx unchanged for an anonymous caller when
 // reads are public, and Principal's error otherwise (a bad token is an error even when
