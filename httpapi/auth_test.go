@@ -76,8 +76,11 @@ func (e *authEnv) do(method, target, token, accept, contentType, body string) *h
 		r.Header[k] = v
 	}
 	if body != "" {
-		r.Header.Set("Content-Type", "application/json")
-		if contentType != "" {
+		switch contentType {
+		case "":
+			r.Header.Set("Content-Type", "application/json")
+		case "-": // none, as fetch() sends a Blob body
+		default:
 			r.Header.Set("Content-Type", contentType)
 		}
 	}
@@ -264,6 +267,7 @@ func TestMutationsOnlyOverJSONPost(t *testing.T) {
 			"text/plain":                         gqlBody(deleteACLU),
 			"text/plain; charset=utf-8":          gqlBody(deleteACLU),
 			"application/x-www-form-urlencoded ": form,
+			"-":                                  gqlBody(deleteACLU),
 		} {
 			a := answer(t, e.do(http.MethodPost, "/graphql", tok, "", ct, body))
 			if a.status != http.StatusUnsupportedMediaType {
@@ -349,6 +353,9 @@ func TestTokenCacheAndRevocation(t *testing.T) {
 	if _, err := e.store.RevokeToken(ctx, "editor"); err != nil {
 		t.Fatal(err)
 	}
+	if p, err := e.auth.Principal(ctx, authz); err != nil || p.Name != "editor" {
+		t.Errorf("within the cache's lifetime the answer is the cached one: %+v %v", p, err)
+	}
 	now = now.Add(TokenCacheTTL + time.Millisecond)
 	if _, err := e.auth.Principal(ctx, authz); err == nil || !strings.Contains(err.Error(), "revoked") {
 		t.Errorf("revoked token after the cache expired: %v", err)
@@ -360,6 +367,10 @@ func TestTokenCacheAndRevocation(t *testing.T) {
 	_, err = e.auth.Principal(ctx, unknown)
 	if d := e.store.QueryCount() - q; d != 0 || err == nil {
 		t.Errorf("repeated unknown token: %d round trips, err %v", d, err)
+	}
+	// The change feed's names for the same checks.
+	if p, err := e.auth.Authenticate(ctx, "Bearer "+e.tokens["admin"]); err != nil || p.Role != kg.RoleAdmin || !e.auth.PublicReads() {
+		t.Errorf("Authenticate: %+v %v, public reads %v", p, err, e.auth.PublicReads())
 	}
 	// Context: anonymous passes when reads are public; a bad token never does.
 	if c, err := e.auth.Context(ctx, ""); err != nil {
