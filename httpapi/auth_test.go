@@ -241,6 +241,16 @@ func TestWritesNeedAnEditorToken(t *testing.T) {
 	if !maps.Equal(nodes, n2) || !maps.Equal(rels, r2) {
 		t.Errorf("refused mutations changed the graph: %v %v -> %v %v", nodes, rels, n2, r2)
 	}
+	// An editor's token writes, and history names the token as the author.
+	create := `mutation { createSource(input: {id: "source:auth-test", name: "Auth test", kind: REPORT, reason: "auth test"}) {
+		node { id } revision { author operation } } }`
+	a := answer(t, e.do(http.MethodPost, "/graphql", "editor", mediaGraphQLResponse, "", gqlBody(create)))
+	if a.status != http.StatusOK || a.code != "" || !strings.Contains(string(a.data), `"author":"editor"`) {
+		t.Errorf("editor's createSource: HTTP %d %s", a.status, a.body)
+	}
+	if n3, _ := e.counts(); n3["Source"] != nodes["Source"]+1 {
+		t.Errorf("after the editor's createSource: %d Sources, want %d", n3["Source"], nodes["Source"]+1)
+	}
 }
 
 // Checklist S11: a mutation over GET is refused with 405 and Allow: POST (before the token
