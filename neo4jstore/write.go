@@ -400,6 +400,11 @@ func (s *Store) CreateNode(ctx context.Context, w kg.Write, rec kg.NodeRecord) (
 		if err != nil {
 			return err
 		}
+		if n.Type != kg.TypeSource && len(n.Citations) == 0 {
+			// Stricter than an import file (where most node types may go uncited): a node
+			// added by hand states a fact, and every fact is cited.
+			return &kg.InvalidError{Record: "input", Field: "citations", Reason: "a new node needs at least one citation (an existing Source and the verbatim words in it)"}
+		}
 		if err := t.checkCitations("input", n.Citations, 0); err != nil {
 			return err
 		}

@@ -131,12 +131,12 @@ func TestCreateRecordsVersionsAndHistory(t *testing.T) {
 		t.Fatalf("create revision: %+v", create)
 	}
 	// Derived ids: type prefix and the folded name.
-	r := must(t)(s.CreateNode(ctx, by(editor, "derived"), kg.NodeRecord{Type: kg.TypeOrganization, Name: "Comisión Nacional", Kind: "AGENCY"}))
+	r := must(t)(s.CreateNode(ctx, by(editor, "derived"), kg.NodeRecord{Type: kg.TypeOrganization, Name: "Comisión Nacional", Kind: "AGENCY", Citations: cite("June 2019")}))
 	if r.Node == nil || r.Node.ID != "org:comision-nacional" || r.Revision.ID == "" {
 		t.Fatalf("derived id: %+v", r)
 	}
 	before := snap(t, s)
-	_, err = s.CreateNode(ctx, by(editor, "again"), kg.NodeRecord{Type: kg.TypeOrganization, Name: "Comision  nacional", Kind: "AGENCY"})
+	_, err = s.CreateNode(ctx, by(editor, "again"), kg.NodeRecord{Type: kg.TypeOrganization, Name: "Comision  nacional", Kind: "AGENCY", Citations: cite("June 2019")})
 	refused(t, s, before, err, kg.ErrConflict, "org:comision-nacional", "already exists", "input.id")
 
 	all, err := s.Revisions(ctx, kg.RevisionQuery{Author: "ed", First: 100})
@@ -178,6 +178,8 @@ func TestWriteRulesAreTheImportRules(t *testing.T) {
 	// Sizes, slugs and dates.
 	_, err = s.UpdateNode(ctx, by(editor, "x"), "org:aclu", 1, kg.NodePatch{Description: ptr(strings.Repeat("d", kg.MaxDescription+1))})
 	refused(t, s, before, err, kg.ErrInvalid, `node "org:aclu"`, `field "description"`, "the limit is 2000")
+	_, err = s.CreateNode(ctx, by(editor, "x"), kg.NodeRecord{ID: "person:b", Type: kg.TypePerson, Name: "B"})
+	refused(t, s, before, err, kg.ErrInvalid, `field "citations"`, "a new node needs at least one citation")
 	_, err = s.CreateNode(ctx, by(editor, "x"), kg.NodeRecord{ID: "org:Bad Slug", Type: kg.TypeOrganization, Name: "B", Kind: "NGO"})
 	refused(t, s, before, err, kg.ErrInvalid, `field "id"`)
 	_, err = s.UpdateNode(ctx, by(editor, "x"), "policy:mpp", 1, kg.NodePatch{StartDate: ptr("2019-13")})
@@ -346,7 +348,7 @@ func TestRevertGivesBackTheEarlierState(t *testing.T) {
 	sameRel(t, "relationship back with the node", rel0, relOf(t, s, "org:aclu", rel))
 
 	// A create: reverting deletes.
-	c := must(t)(s.CreateNode(ctx, by(editor, "new"), kg.NodeRecord{ID: "person:x", Type: kg.TypePerson, Name: "X"}))
+	c := must(t)(s.CreateNode(ctx, by(editor, "new"), kg.NodeRecord{ID: "person:x", Type: kg.TypePerson, Name: "X", Citations: cite("June 2019")}))
 	revert(c, editor)
 	if _, err := s.Node(ctx, "person:x"); !errors.Is(err, kg.ErrNotFound) {
 		t.Fatalf("revert of a create left the node: %v", err)
@@ -423,7 +425,7 @@ func TestMergeAndItsRevert(t *testing.T) {
 	}
 	// An id merged away cannot be taken again.
 	before := snap(t, s)
-	_, err = s.CreateNode(ctx, by(editor, "x"), kg.NodeRecord{ID: "org:american-civil-liberties-union", Type: kg.TypeOrganization, Name: "X", Kind: "NGO"})
+	_, err = s.CreateNode(ctx, by(editor, "x"), kg.NodeRecord{ID: "org:american-civil-liberties-union", Type: kg.TypeOrganization, Name: "X", Kind: "NGO", Citations: cite("June 2019")})
 	refused(t, s, before, err, kg.ErrConflict, "merged into org:aclu")
 
 	must(t)(s.Revert(ctx, by(editor, "not the same"), m.Revision.ID, false))
