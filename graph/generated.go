@@ -3612,7 +3612,9 @@ type RevisionChange {
 
 """What kind of record a revision change is about."""
 enum RecordKind {
+  "A node."
   NODE
+  "A relationship."
   RELATIONSHIP
 }
 
@@ -3658,27 +3660,27 @@ docs/data-format.md). A rejected write changes nothing.
 """
 type Mutation {
   "Add a document facts can cite. Its ` + "`" + `text` + "`" + `, when given, is what later quotes citing it are checked against."
-  createSource(input: CreateSourceInput!): NodePayload!
+  createSource("What to write." input: CreateSourceInput!): NodePayload!
   "Add a node other than a Source, with at least one citation."
-  createNode(input: CreateNodeInput!): NodePayload!
+  createNode("What to write." input: CreateNodeInput!): NodePayload!
   "Change fields of a node (absent or null: unchanged; an empty string or list: cleared)."
-  updateNode(input: UpdateNodeInput!): NodePayload!
+  updateNode("What to write." input: UpdateNodeInput!): NodePayload!
   "Delete a node and its relationships (all recorded: ` + "`" + `revert` + "`" + ` brings them back)."
-  deleteNode(input: DeleteNodeInput!): DeletePayload!
+  deleteNode("What to write." input: DeleteNodeInput!): DeletePayload!
   "Add a relationship between two existing nodes, with at least one citation."
-  createRelationship(input: CreateRelationshipInput!): RelationshipPayload!
+  createRelationship("What to write." input: CreateRelationshipInput!): RelationshipPayload!
   "Change fields of a relationship (its type and ends cannot change)."
-  updateRelationship(input: UpdateRelationshipInput!): RelationshipPayload!
+  updateRelationship("What to write." input: UpdateRelationshipInput!): RelationshipPayload!
   "Delete a relationship."
-  deleteRelationship(input: DeleteRelationshipInput!): DeletePayload!
+  deleteRelationship("What to write." input: DeleteRelationshipInput!): DeletePayload!
   "Add a citation to a node or a relationship."
-  addCitation(input: AddCitationInput!): CitationPayload!
+  addCitation("What to write." input: AddCitationInput!): CitationPayload!
   "Remove a citation from a node or a relationship (a relationship's last citation cannot be removed)."
-  removeCitation(input: RemoveCitationInput!): CitationPayload!
+  removeCitation("What to write." input: RemoveCitationInput!): CitationPayload!
   "Merge a duplicate into the node to keep: its relationships, citations and names move to the kept node, and its id keeps resolving to it."
-  mergeNodes(input: MergeNodesInput!): NodePayload!
+  mergeNodes("What to write." input: MergeNodesInput!): NodePayload!
   "Undo a revision, as a new revision. Editors may revert their own revisions, admins anyone's."
-  revert(input: RevertInput!): RevertPayload!
+  revert("What to write." input: RevertInput!): RevertPayload!
 }
 
 """A citation to write: an existing Source and the verbatim words in it that support the fact."""
@@ -3783,23 +3785,41 @@ input CreateNodeInput {
 
 """Fields of a node to change: absent or null leaves a field as it is; an empty string or list clears it."""
 input NodeChanges {
+  "Display name."
   name: String
+  "Names with languages (replaces them all)."
   names: [NameInput!]
+  "Other names (replaces them all)."
   aliases: [String!]
+  "A neutral description."
   description: String
+  "The kind, where the type has kinds."
   kind: String
+  "ISO 3166-1 alpha-2 code."
   country: String
+  "PolicyStatus or CaseStatus value."
   status: String
+  "Start date."
   startDate: PartialDate
+  "End date."
   endDate: PartialDate
+  "Docket number (LegalCase)."
   docket: String
+  "The figure (Statistic)."
   value: Float
+  "Its unit (Statistic)."
   unit: String
+  "What it counts (Statistic)."
   measure: String
+  "How the source states it (Statistic)."
   qualifier: String
+  "Who published it (Source)."
   publisher: String
+  "Where to read it (Source)."
   url: String
+  "True when no source states this node outright."
   inferred: Boolean
+  "Why it is inferred."
   inferredReason: String
 }
 
@@ -3863,12 +3883,19 @@ input CreateRelationshipInput {
 
 """Fields of a relationship to change (absent or null: unchanged; an empty string: cleared)."""
 input RelationshipChanges {
+  "The part played."
   role: String
+  "What a ruling did (RULED_ON only)."
   outcome: String
+  "One sentence saying what this edge means."
   description: String
+  "When it began."
   startDate: PartialDate
+  "When it ended."
   endDate: PartialDate
+  "True when the quotes support it only by inference."
   inferred: Boolean
+  "Why it is inferred."
   inferredReason: String
 }
 

@@ -481,24 +481,42 @@ type Network struct {
 
 // Fields of a node to change: absent or null leaves a field as it is; an empty string or list clears it.
 type NodeChanges struct {
-	Name           *string      `json:"name,omitempty"`
-	Names          []*NameInput `json:"names,omitempty"`
-	Aliases        []string     `json:"aliases,omitempty"`
-	Description    *string      `json:"description,omitempty"`
-	Kind           *string      `json:"kind,omitempty"`
-	Country        *string      `json:"country,omitempty"`
-	Status         *string      `json:"status,omitempty"`
-	StartDate      *string      `json:"startDate,omitempty"`
-	EndDate        *string      `json:"endDate,omitempty"`
-	Docket         *string      `json:"docket,omitempty"`
-	Value          *float64     `json:"value,omitempty"`
-	Unit           *string      `json:"unit,omitempty"`
-	Measure        *string      `json:"measure,omitempty"`
-	Qualifier      *string      `json:"qualifier,omitempty"`
-	Publisher      *string      `json:"publisher,omitempty"`
-	URL            *string      `json:"url,omitempty"`
-	Inferred       *bool        `json:"inferred,omitempty"`
-	InferredReason *string      `json:"inferredReason,omitempty"`
+	// Display name.
+	Name *string `json:"name,omitempty"`
+	// Names with languages (replaces them all).
+	Names []*NameInput `json:"names,omitempty"`
+	// Other names (replaces them all).
+	Aliases []string `json:"aliases,omitempty"`
+	// A neutral description.
+	Description *string `json:"description,omitempty"`
+	// The kind, where the type has kinds.
+	Kind *string `json:"kind,omitempty"`
+	// ISO 3166-1 alpha-2 code.
+	Country *string `json:"country,omitempty"`
+	// PolicyStatus or CaseStatus value.
+	Status *string `json:"status,omitempty"`
+	// Start date.
+	StartDate *string `json:"startDate,omitempty"`
+	// End date.
+	EndDate *string `json:"endDate,omitempty"`
+	// Docket number (LegalCase).
+	Docket *string `json:"docket,omitempty"`
+	// The figure (Statistic).
+	Value *float64 `json:"value,omitempty"`
+	// Its unit (Statistic).
+	Unit *string `json:"unit,omitempty"`
+	// What it counts (Statistic).
+	Measure *string `json:"measure,omitempty"`
+	// How the source states it (Statistic).
+	Qualifier *string `json:"qualifier,omitempty"`
+	// Who published it (Source).
+	Publisher *string `json:"publisher,omitempty"`
+	// Where to read it (Source).
+	URL *string `json:"url,omitempty"`
+	// True when no source states this node outright.
+	Inferred *bool `json:"inferred,omitempty"`
+	// Why it is inferred.
+	InferredReason *string `json:"inferredReason,omitempty"`
 }
 
 // A page of nodes of any type.
@@ -786,12 +804,19 @@ type Relationship struct {
 
 // Fields of a relationship to change (absent or null: unchanged; an empty string: cleared).
 type RelationshipChanges struct {
-	Role           *string `json:"role,omitempty"`
-	Outcome        *string `json:"outcome,omitempty"`
-	Description    *string `json:"description,omitempty"`
-	StartDate      *string `json:"startDate,omitempty"`
-	EndDate        *string `json:"endDate,omitempty"`
-	Inferred       *bool   `json:"inferred,omitempty"`
+	// The part played.
+	Role *string `json:"role,omitempty"`
+	// What a ruling did (RULED_ON only).
+	Outcome *string `json:"outcome,omitempty"`
+	// One sentence saying what this edge means.
+	Description *string `json:"description,omitempty"`
+	// When it began.
+	StartDate *string `json:"startDate,omitempty"`
+	// When it ended.
+	EndDate *string `json:"endDate,omitempty"`
+	// True when the quotes support it only by inference.
+	Inferred *bool `json:"inferred,omitempty"`
+	// Why it is inferred.
 	InferredReason *string `json:"inferredReason,omitempty"`
 }
 
@@ -1898,7 +1923,9 @@ func (e Qualifier) MarshalJSON() ([]byte, error) {
 type RecordKind string
 
 const (
-	RecordKindNode         RecordKind = "NODE"
+	// A node.
+	RecordKindNode RecordKind = "NODE"
+	// A relationship.
 	RecordKindRelationship RecordKind = "RELATIONSHIP"
 )
 
