@@ -235,6 +235,10 @@ func statusCode(status int) string {
 		return "OK"
 	case status == http.StatusBadRequest:
 		return "BAD_REQUEST"
+	case status == http.StatusUnauthorized:
+		return graph.CodeUnauthenticated
+	case status == http.StatusForbidden:
+		return graph.CodeForbidden
 	case status == http.StatusNotFound:
 		return "NOT_FOUND"
 	case status == http.StatusMethodNotAllowed:

@@ -29,8 +29,9 @@ func bounded(l graph.Limits, next http.Handler) http.Handler {
 			return
 		}
 		if r.Method == http.MethodPost {
-			ct := r.Header.Get("Content-Type")
-			if ct != "" && !isJSON(ct) {
+			// No Content-Type is refused too: fetch() sends a Blob body without one, and
+			// without a preflight.
+			if ct := r.Header.Get("Content-Type"); !isJSON(ct) {
 				w.Header().Set("Accept", "application/json")
 				http.Error(w, "Content-Type must be application/json", http.StatusUnsupportedMediaType)
 				return
