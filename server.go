@@ -161,6 +161,11 @@ func serve(ctx context.Context, cfg Config, storeCfg neo4jstore.Config, logger *
 		}
 	}()
 
+	// The change feed: one poller per server, streams ended by the shutdown below.
+	feed := graph.NewFeed(store, graph.FeedConfig{PollInterval: cfg.ChangesPollInterval,
+		MaxStreams: cfg.ChangesMaxStreams, MaxStreamsPerClient: cfg.ChangesMaxPerClient, Logger: logger})
+	defer closeFeed(feed)
+
 	handler := httpapi.New(httpapi.Config{
 		Store: store, Logger: logger,
 		Limits:           graph.Limits{RequestTimeout: cfg.QueryTimeout + 5*time.Second},
@@ -171,6 +176,7 @@ func serve(ctx context.Context, cfg Config, storeCfg neo4jstore.Config, logger *
 		MetricsElsewhere: cfg.MetricsAddr != "",
 		CORSOrigins:      cfg.CORSOrigins,
 		Tracing:          tracing,
+		Feed:             feed,
 	})
 	if metrics != nil && cfg.MetricsAddr != "" {
 		stopMetrics, err := serveMetrics(cfg.MetricsAddr, metrics, logger)
@@ -193,6 +199,7 @@ func serve(ctx context.Context, cfg Config, storeCfg neo4jstore.Config, logger *
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
+	srv.RegisterOnShutdown(func() { closeFeed(feed) }) // Shutdown waits for SSE responses: end them
 	logger.Info("listening", "addr", ln.Addr().String(), "url", "http://"+ln.Addr().String()+"/", "traces", cfg.TracesExporter)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -209,6 +216,14 @@ func serve(ctx context.Context, cfg Config, storeCfg neo4jstore.Config, logger *
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// closeFeed ends every change stream (WebSockets close, SSE responses end) and waits for them
+// briefly.
+func closeFeed(feed *graph.Feed) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	_ = feed.Close(ctx)
 }
 
 // serveMetrics serves /metrics on its own address (METRICS_ADDR) until the returned function

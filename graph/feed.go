@@ -71,6 +71,8 @@ type Feed struct {
 	mu        sync.Mutex
 	open      int            // open streams
 	perClient map[string]int // open streams per client
+	conns     int            // open WebSocket connections (AdmitConnection)
+	connsOf   map[string]int // per client
 	wake      chan struct{}  // closed when the first stream opens (the poller waits on it when idle)
 	known     bool           // head and buf are valid (the poller is polling)
 	head      int64          // newest seq the poller has seen
@@ -96,7 +98,7 @@ func NewFeed(store FeedStore, cfg FeedConfig) *Feed {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	f := &Feed{store: store, cfg: cfg, log: cfg.Logger, perClient: map[string]int{},
+	f := &Feed{store: store, cfg: cfg, log: cfg.Logger, perClient: map[string]int{}, connsOf: map[string]int{},
 		wake: make(chan struct{}), changed: make(chan struct{})}
 	f.ctx, f.cancel = context.WithCancel(context.Background())
 	f.wg.Add(1)
@@ -127,12 +129,15 @@ func (f *Feed) Bind(ctx context.Context) (context.Context, context.CancelFunc) {
 	return ctx, func() { stop(); cancel() }
 }
 
-// Open returns the number of open streams (metrics, tests).
-func (f *Feed) Open() int {
+// Open returns the number of open streams and WebSocket connections (metrics, tests).
+func (f *Feed) Open() (streams, connections int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.open
+	return f.open, f.conns
 }
+
+// RevisionModel is a revision in its GraphQL shape (SSE events carry it as JSON).
+func RevisionModel(r *kg.Revision) *model.Revision { return revision(r) }
 
 // StreamLimitError refuses a stream over a cap: the server's (Retry shortly: 503) or the
 // client's (429).
@@ -197,6 +202,35 @@ func (f *Feed) Subscribe(ctx context.Context, afterSeq *int64) (<-chan *kg.Revis
 		f.stream(ctx, pos, ch)
 	}()
 	return ch, nil
+}
+
+// AdmitConnection counts one WebSocket connection of client against the same caps as streams
+// (a connection without subscriptions still holds a socket and a goroutine); release frees it.
+// Errors: *StreamLimitError, ErrFeedClosed.
+func (f *Feed) AdmitConnection(client string) (release func(), err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	switch {
+	case f.ctx.Err() != nil:
+		return nil, ErrFeedClosed
+	case f.connsOf[client] >= f.cfg.MaxStreamsPerClient:
+		return nil, &StreamLimitError{PerClient: true, Max: f.cfg.MaxStreamsPerClient}
+	case f.conns >= f.cfg.MaxStreams:
+		return nil, &StreamLimitError{Max: f.cfg.MaxStreams}
+	}
+	f.conns++
+	f.connsOf[client]++
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			f.conns--
+			if f.connsOf[client]--; f.connsOf[client] <= 0 {
+				delete(f.connsOf, client)
+			}
+		})
+	}, nil
 }
 
 func (f *Feed) admit(client string) error {

@@ -50,11 +50,19 @@ type Config struct {
 	// Tracing wraps every request in an OpenTelemetry span (tracing.go; SetupTracing installs
 	// the exporter).
 	Tracing bool
+	// Feed is the change feed (graph.NewFeed): WebSocket subscriptions on /graphql and
+	// GET /changes (sse.go). Nil serves neither.
+	Feed *graph.Feed
+	// StreamAuth authenticates the streams' tokens (connection_init, or the Authorization of
+	// GET /changes); nil: reads are public and no token is checked.
+	StreamAuth graph.StreamAuth
 }
 
 // New returns the server's handler: every route, wrapped in the request log.
 //
-//	/graphql              GraphQL over GET (queries) and POST JSON; CORS (any origin unless CORSOrigins)
+//	/graphql              GraphQL over GET (queries) and POST JSON; CORS (any origin unless CORSOrigins);
+//	                      WebSocket (graphql-transport-ws) for the changes subscription
+//	/changes              the change feed as Server-Sent Events (sse.go)
 //	/export/{format}      the selection as a file: gexf, graphml, cytoscape.json, graphology.json, nodes.csv, edges.csv
 //	/explore, /explore/   the network explorer page and its assets
 //	/livez                the process is up
@@ -65,7 +73,10 @@ func New(c Config) http.Handler {
 	l := c.Limits.WithDefaults()
 	mux := http.NewServeMux()
 	lim := newLimiter(c.RateLimit, c.Metrics)
-	mux.Handle("/graphql", lim.graphQL(GraphQL(c.Store, c.Logger, l)))
+	mux.Handle("/graphql", withStreams(c, lim, l, lim.graphQL(GraphQL(c.Store, c.Logger, l))))
+	if c.Feed != nil {
+		mux.Handle("/changes", lim.stream(c.Feed, cors(sseHandler(c.Feed, c.StreamAuth))))
+	}
 	mux.Handle("/export/{format}", lim.export(cors(exportHandler(c.Store, c.Logger, c.ExportTimeout))))
 	mux.Handle("/explore", web.Explorer())
 	mux.Handle("/explore/", web.Explorer())
