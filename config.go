@@ -36,6 +36,9 @@ type Config struct {
 	MetricsAddr    string   // METRICS_ADDR: "" serves /metrics on LISTEN_ADDR, "off" nowhere
 	CORSOrigins    []string // CORS_ORIGINS: "*" or origins
 	TracesExporter string   // OTEL_TRACES_EXPORTER: otlp, console or none (the default unless an OTLP endpoint is set)
+	// Who may read and how fast tokens may write (httpapi/auth.go; docs/curation.md).
+	PublicReads bool               // PUBLIC_READS: queries, /export and /explore without a token
+	WriteLimit  httpapi.WriteLimit // WRITE_RATE_LIMIT, WRITE_RATE_BURST: per-token mutations
 	// The change feed (graph/feed.go; docs/curation.md, "Change feed").
 	ChangesPollInterval time.Duration // CHANGES_POLL_INTERVAL
 	ChangesMaxStreams   int           // CHANGES_MAX_STREAMS: open streams per server
@@ -66,6 +69,9 @@ var configVars = []struct{ name, def string }{
 	{"CORS_ORIGINS", "*"},
 	{"OTEL_EXPORTER_OTLP_ENDPOINT", ""},
 	{"OTEL_TRACES_EXPORTER", ""},
+	{"PUBLIC_READS", "true"},
+	{"WRITE_RATE_LIMIT", httpapi.DefaultWriteRate},
+	{"WRITE_RATE_BURST", strconv.Itoa(httpapi.DefaultWriteBurst)},
 	{"CHANGES_POLL_INTERVAL", graph.DefaultChangesPollInterval.String()},
 	{"CHANGES_MAX_STREAMS", strconv.Itoa(graph.DefaultChangesMaxStreams)},
 	{"CHANGES_MAX_STREAMS_PER_CLIENT", strconv.Itoa(graph.DefaultChangesMaxStreamsPerIP)},
@@ -148,6 +154,17 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	if err := loadObservability(&cfg, v, getenv); err != nil {
 		return cfg, err
 	}
+	if cfg.PublicReads, err = strconv.ParseBool(v["PUBLIC_READS"]); err != nil {
+		return cfg, fmt.Errorf("PUBLIC_READS: %q is not true or false", v["PUBLIC_READS"])
+	}
+	if cfg.WriteLimit.PerSecond, err = httpapi.ParseWriteRate(v["WRITE_RATE_LIMIT"]); err != nil {
+		return cfg, fmt.Errorf("WRITE_RATE_LIMIT: %v", err)
+	}
+	burst, err = strconv.Atoi(v["WRITE_RATE_BURST"])
+	if err != nil || burst < 1 || burst > 1e6 {
+		return cfg, fmt.Errorf("WRITE_RATE_BURST: %q is not a positive whole number (writes a token may make at once, e.g. 30)", v["WRITE_RATE_BURST"])
+	}
+	cfg.WriteLimit.Burst = float64(burst)
 	if cfg.ChangesPollInterval, err = time.ParseDuration(v["CHANGES_POLL_INTERVAL"]); err != nil || cfg.ChangesPollInterval < 50*time.Millisecond || cfg.ChangesPollInterval > time.Minute {
 		return cfg, fmt.Errorf("CHANGES_POLL_INTERVAL: %q is not a duration from 50ms to 1m (want e.g. 1s or 500ms)", v["CHANGES_POLL_INTERVAL"])
 	}

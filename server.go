@@ -5,6 +5,7 @@
 //	policygraph export --format F [--id ID ...] [--depth N] ...   write an export to stdout or --out
 //	policygraph import FILE... validate and import policygraph/v1 files (all or nothing)
 //	policygraph migrate        apply the schema (constraints, indexes) and exit
+//	policygraph token create|list|revoke ...   manage API tokens (token_cmd.go)
 package main
 
 import (
@@ -57,6 +58,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, cfg, storeCfg, logger, stdout)
 	case "export":
 		return exportCommand(ctx, storeCfg, args[2:], stdout, stderr)
+	case "token":
+		return tokenCommand(ctx, storeCfg, args[2:], stdout, stderr)
 	case "import", "migrate":
 		if cmd == "import" && len(args) < 3 {
 			return errors.New("usage: policygraph import FILE [FILE ...]")
@@ -89,7 +92,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		return nil
 	default:
-		return fmt.Errorf("unknown command %q (want serve, export, import or migrate)", cmd)
+		return fmt.Errorf("unknown command %q (want serve, export, import, migrate or token)", cmd)
 	}
 }
 
@@ -176,6 +179,8 @@ func serve(ctx context.Context, cfg Config, storeCfg neo4jstore.Config, logger *
 		MetricsElsewhere: cfg.MetricsAddr != "",
 		CORSOrigins:      cfg.CORSOrigins,
 		Tracing:          tracing,
+		Auth: httpapi.NewAuth(httpapi.AuthConfig{Tokens: store, PublicReads: cfg.PublicReads,
+			WriteLimit: cfg.WriteLimit, Logger: logger}),
 		Feed:             feed,
 	})
 	if metrics != nil && cfg.MetricsAddr != "" {

@@ -7,6 +7,7 @@ package graph
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/policygraph/policygraph/graph/model"
 	"github.com/policygraph/policygraph/kg"
@@ -20,12 +21,20 @@ func (r *countryResolver) Relationships(ctx context.Context, obj *model.Country,
 	return r.relationships(ctx, obj.ID, obj, types, direction, first, after)
 }
 
+func (r *countryResolver) History(ctx context.Context, obj *model.Country, first *int, after *string) (*model.RevisionConnection, error) {
+	panic(fmt.Errorf("not implemented: History - history"))
+}
+
 func (r *eventResolver) Name(ctx context.Context, obj *model.Event, lang *string) (string, error) {
 	return nameIn(obj.Name, obj.Names, lang)
 }
 
 func (r *eventResolver) Relationships(ctx context.Context, obj *model.Event, types []model.RelationshipType, direction *model.Direction, first *int, after *string) (*model.RelationshipConnection, error) {
 	return r.relationships(ctx, obj.ID, obj, types, direction, first, after)
+}
+
+func (r *eventResolver) History(ctx context.Context, obj *model.Event, first *int, after *string) (*model.RevisionConnection, error) {
+	panic(fmt.Errorf("not implemented: History - history"))
 }
 
 func (r *legalCaseResolver) Name(ctx context.Context, obj *model.LegalCase, lang *string) (string, error) {
@@ -36,12 +45,20 @@ func (r *legalCaseResolver) Relationships(ctx context.Context, obj *model.LegalC
 	return r.relationships(ctx, obj.ID, obj, types, direction, first, after)
 }
 
+func (r *legalCaseResolver) History(ctx context.Context, obj *model.LegalCase, first *int, after *string) (*model.RevisionConnection, error) {
+	panic(fmt.Errorf("not implemented: History - history"))
+}
+
 func (r *organizationResolver) Name(ctx context.Context, obj *model.Organization, lang *string) (string, error) {
 	return nameIn(obj.Name, obj.Names, lang)
 }
 
 func (r *organizationResolver) Relationships(ctx context.Context, obj *model.Organization, types []model.RelationshipType, direction *model.Direction, first *int, after *string) (*model.RelationshipConnection, error) {
 	return r.relationships(ctx, obj.ID, obj, types, direction, first, after)
+}
+
+func (r *organizationResolver) History(ctx context.Context, obj *model.Organization, first *int, after *string) (*model.RevisionConnection, error) {
+	panic(fmt.Errorf("not implemented: History - history"))
 }
 
 func (r *personResolver) Name(ctx context.Context, obj *model.Person, lang *string) (string, error) {
@@ -52,12 +69,20 @@ func (r *personResolver) Relationships(ctx context.Context, obj *model.Person, t
 	return r.relationships(ctx, obj.ID, obj, types, direction, first, after)
 }
 
+func (r *personResolver) History(ctx context.Context, obj *model.Person, first *int, after *string) (*model.RevisionConnection, error) {
+	panic(fmt.Errorf("not implemented: History - history"))
+}
+
 func (r *policyResolver) Name(ctx context.Context, obj *model.Policy, lang *string) (string, error) {
 	return nameIn(obj.Name, obj.Names, lang)
 }
 
 func (r *policyResolver) Relationships(ctx context.Context, obj *model.Policy, types []model.RelationshipType, direction *model.Direction, first *int, after *string) (*model.RelationshipConnection, error) {
 	return r.relationships(ctx, obj.ID, obj, types, direction, first, after)
+}
+
+func (r *policyResolver) History(ctx context.Context, obj *model.Policy, first *int, after *string) (*model.RevisionConnection, error) {
+	panic(fmt.Errorf("not implemented: History - history"))
 }
 
 func (r *sourceResolver) Name(ctx context.Context, obj *model.Source, lang *string) (string, error) {
@@ -96,12 +121,20 @@ func (r *sourceResolver) Relationships(ctx context.Context, obj *model.Source, t
 	return r.relationships(ctx, obj.ID, obj, types, direction, first, after)
 }
 
+func (r *sourceResolver) History(ctx context.Context, obj *model.Source, first *int, after *string) (*model.RevisionConnection, error) {
+	panic(fmt.Errorf("not implemented: History - history"))
+}
+
 func (r *statisticResolver) Name(ctx context.Context, obj *model.Statistic, lang *string) (string, error) {
 	return nameIn(obj.Name, obj.Names, lang)
 }
 
 func (r *statisticResolver) Relationships(ctx context.Context, obj *model.Statistic, types []model.RelationshipType, direction *model.Direction, first *int, after *string) (*model.RelationshipConnection, error) {
 	return r.relationships(ctx, obj.ID, obj, types, direction, first, after)
+}
+
+func (r *statisticResolver) History(ctx context.Context, obj *model.Statistic, first *int, after *string) (*model.RevisionConnection, error) {
+	panic(fmt.Errorf("not implemented: History - history"))
 }
 
 func (r *Resolver) Country() CountryResolver { return &countryResolver{r} }

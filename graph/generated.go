@@ -31,10 +31,12 @@ type ResolverRoot interface {
 	Country() CountryResolver
 	Event() EventResolver
 	LegalCase() LegalCaseResolver
+	Mutation() MutationResolver
 	Organization() OrganizationResolver
 	Person() PersonResolver
 	Policy() PolicyResolver
 	Query() QueryResolver
+	Relationship() RelationshipResolver
 	Source() SourceResolver
 	Statistic() StatisticResolver
 	Subscription() SubscriptionResolver
@@ -48,6 +50,12 @@ type ComplexityRoot struct {
 		Locator func(childComplexity int) int
 		Quote   func(childComplexity int) int
 		Source  func(childComplexity int) int
+	}
+
+	CitationPayload struct {
+		Node         func(childComplexity int) int
+		Relationship func(childComplexity int) int
+		Revision     func(childComplexity int) int
 	}
 
 	CitationSearchConnection struct {
@@ -83,12 +91,14 @@ type ComplexityRoot struct {
 		Code           func(childComplexity int) int
 		Degree         func(childComplexity int) int
 		Description    func(childComplexity int) int
+		History        func(childComplexity int, first *int, after *string) int
 		ID             func(childComplexity int) int
 		Inferred       func(childComplexity int) int
 		InferredReason func(childComplexity int) int
 		Name           func(childComplexity int, lang *string) int
 		Names          func(childComplexity int) int
 		Relationships  func(childComplexity int, types []model.RelationshipType, direction *model.Direction, first *int, after *string) int
+		Version        func(childComplexity int) int
 	}
 
 	CountryConnection struct {
@@ -102,6 +112,11 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	DeletePayload struct {
+		ID       func(childComplexity int) int
+		Revision func(childComplexity int) int
+	}
+
 	Event struct {
 		Aliases        func(childComplexity int) int
 		Citations      func(childComplexity int) int
@@ -109,6 +124,7 @@ type ComplexityRoot struct {
 		Degree         func(childComplexity int) int
 		Description    func(childComplexity int) int
 		EndDate        func(childComplexity int) int
+		History        func(childComplexity int, first *int, after *string) int
 		ID             func(childComplexity int) int
 		Inferred       func(childComplexity int) int
 		InferredReason func(childComplexity int) int
@@ -117,6 +133,7 @@ type ComplexityRoot struct {
 		Names          func(childComplexity int) int
 		Relationships  func(childComplexity int, types []model.RelationshipType, direction *model.Direction, first *int, after *string) int
 		StartDate      func(childComplexity int) int
+		Version        func(childComplexity int) int
 	}
 
 	EventConnection struct {
@@ -137,6 +154,7 @@ type ComplexityRoot struct {
 		Description    func(childComplexity int) int
 		Docket         func(childComplexity int) int
 		EndDate        func(childComplexity int) int
+		History        func(childComplexity int, first *int, after *string) int
 		ID             func(childComplexity int) int
 		Inferred       func(childComplexity int) int
 		InferredReason func(childComplexity int) int
@@ -145,6 +163,7 @@ type ComplexityRoot struct {
 		Relationships  func(childComplexity int, types []model.RelationshipType, direction *model.Direction, first *int, after *string) int
 		StartDate      func(childComplexity int) int
 		Status         func(childComplexity int) int
+		Version        func(childComplexity int) int
 	}
 
 	LegalCaseConnection struct {
@@ -156,6 +175,20 @@ type ComplexityRoot struct {
 	LegalCaseEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	Mutation struct {
+		AddCitation        func(childComplexity int, input model.AddCitationInput) int
+		CreateNode         func(childComplexity int, input model.CreateNodeInput) int
+		CreateRelationship func(childComplexity int, input model.CreateRelationshipInput) int
+		CreateSource       func(childComplexity int, input model.CreateSourceInput) int
+		DeleteNode         func(childComplexity int, input model.DeleteNodeInput) int
+		DeleteRelationship func(childComplexity int, input model.DeleteRelationshipInput) int
+		MergeNodes         func(childComplexity int, input model.MergeNodesInput) int
+		RemoveCitation     func(childComplexity int, input model.RemoveCitationInput) int
+		Revert             func(childComplexity int, input model.RevertInput) int
+		UpdateNode         func(childComplexity int, input model.UpdateNodeInput) int
+		UpdateRelationship func(childComplexity int, input model.UpdateRelationshipInput) int
 	}
 
 	Name struct {
@@ -183,12 +216,18 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	NodePayload struct {
+		Node     func(childComplexity int) int
+		Revision func(childComplexity int) int
+	}
+
 	Organization struct {
 		Aliases        func(childComplexity int) int
 		Citations      func(childComplexity int) int
 		Country        func(childComplexity int) int
 		Degree         func(childComplexity int) int
 		Description    func(childComplexity int) int
+		History        func(childComplexity int, first *int, after *string) int
 		ID             func(childComplexity int) int
 		Inferred       func(childComplexity int) int
 		InferredReason func(childComplexity int) int
@@ -196,6 +235,7 @@ type ComplexityRoot struct {
 		Name           func(childComplexity int, lang *string) int
 		Names          func(childComplexity int) int
 		Relationships  func(childComplexity int, types []model.RelationshipType, direction *model.Direction, first *int, after *string) int
+		Version        func(childComplexity int) int
 	}
 
 	OrganizationConnection struct {
@@ -232,12 +272,14 @@ type ComplexityRoot struct {
 		Country        func(childComplexity int) int
 		Degree         func(childComplexity int) int
 		Description    func(childComplexity int) int
+		History        func(childComplexity int, first *int, after *string) int
 		ID             func(childComplexity int) int
 		Inferred       func(childComplexity int) int
 		InferredReason func(childComplexity int) int
 		Name           func(childComplexity int, lang *string) int
 		Names          func(childComplexity int) int
 		Relationships  func(childComplexity int, types []model.RelationshipType, direction *model.Direction, first *int, after *string) int
+		Version        func(childComplexity int) int
 	}
 
 	PersonConnection struct {
@@ -258,6 +300,7 @@ type ComplexityRoot struct {
 		Degree         func(childComplexity int) int
 		Description    func(childComplexity int) int
 		EndDate        func(childComplexity int) int
+		History        func(childComplexity int, first *int, after *string) int
 		ID             func(childComplexity int) int
 		Inferred       func(childComplexity int) int
 		InferredReason func(childComplexity int) int
@@ -267,6 +310,7 @@ type ComplexityRoot struct {
 		Relationships  func(childComplexity int, types []model.RelationshipType, direction *model.Direction, first *int, after *string) int
 		StartDate      func(childComplexity int) int
 		Status         func(childComplexity int) int
+		Version        func(childComplexity int) int
 	}
 
 	PolicyConnection struct {
@@ -294,6 +338,7 @@ type ComplexityRoot struct {
 		People            func(childComplexity int, filter *model.NodeFilter, orderBy *model.NodeOrder, first *int, after *string) int
 		Policies          func(childComplexity int, kinds []model.PolicyKind, statuses []model.PolicyStatus, filter *model.NodeFilter, orderBy *model.NodeOrder, first *int, after *string) int
 		Rank              func(childComplexity int, measure *model.Measure, nodeTypes []model.NodeType, types []model.RelationshipType, direction *model.Direction, activeAt *string, since *string, until *string, first *int) int
+		Revisions         func(childComplexity int, author *string, since *string, until *string, first *int, after *string) int
 		Search            func(childComplexity int, query string, types []model.NodeType, first *int, after *string) int
 		SearchCitations   func(childComplexity int, query string, first *int, after *string) int
 		Sources           func(childComplexity int, filter *model.NodeFilter, orderBy *model.NodeOrder, first *int, after *string) int
@@ -313,6 +358,7 @@ type ComplexityRoot struct {
 		EndDate        func(childComplexity int) int
 		EndDay         func(childComplexity int) int
 		From           func(childComplexity int) int
+		History        func(childComplexity int, first *int, after *string) int
 		ID             func(childComplexity int) int
 		Inferred       func(childComplexity int) int
 		InferredReason func(childComplexity int) int
@@ -322,6 +368,7 @@ type ComplexityRoot struct {
 		StartDay       func(childComplexity int) int
 		To             func(childComplexity int) int
 		Type           func(childComplexity int) int
+		Version        func(childComplexity int) int
 	}
 
 	RelationshipConnection struct {
@@ -334,6 +381,15 @@ type ComplexityRoot struct {
 		Direction func(childComplexity int) int
 		Node      func(childComplexity int) int
 		Other     func(childComplexity int) int
+	}
+
+	RelationshipPayload struct {
+		Relationship func(childComplexity int) int
+		Revision     func(childComplexity int) int
+	}
+
+	RevertPayload struct {
+		Revision func(childComplexity int) int
 	}
 
 	Revision struct {
@@ -382,6 +438,7 @@ type ComplexityRoot struct {
 		CitedBy        func(childComplexity int, first *int, after *string) int
 		Degree         func(childComplexity int) int
 		Description    func(childComplexity int) int
+		History        func(childComplexity int, first *int, after *string) int
 		ID             func(childComplexity int) int
 		Inferred       func(childComplexity int) int
 		InferredReason func(childComplexity int) int
@@ -393,6 +450,7 @@ type ComplexityRoot struct {
 		Relationships  func(childComplexity int, types []model.RelationshipType, direction *model.Direction, first *int, after *string) int
 		Supports       func(childComplexity int, first *int, after *string) int
 		URL            func(childComplexity int) int
+		Version        func(childComplexity int) int
 	}
 
 	SourceConnection struct {
@@ -413,6 +471,7 @@ type ComplexityRoot struct {
 		Degree         func(childComplexity int) int
 		Description    func(childComplexity int) int
 		EndDate        func(childComplexity int) int
+		History        func(childComplexity int, first *int, after *string) int
 		ID             func(childComplexity int) int
 		Inferred       func(childComplexity int) int
 		InferredReason func(childComplexity int) int
@@ -424,6 +483,7 @@ type ComplexityRoot struct {
 		StartDate      func(childComplexity int) int
 		Unit           func(childComplexity int) int
 		Value          func(childComplexity int) int
+		Version        func(childComplexity int) int
 	}
 
 	StatisticConnection struct {
@@ -467,31 +527,50 @@ type CountryResolver interface {
 	Name(ctx context.Context, obj *model.Country, lang *string) (string, error)
 
 	Relationships(ctx context.Context, obj *model.Country, types []model.RelationshipType, direction *model.Direction, first *int, after *string) (*model.RelationshipConnection, error)
+	History(ctx context.Context, obj *model.Country, first *int, after *string) (*model.RevisionConnection, error)
 }
 type EventResolver interface {
 	Name(ctx context.Context, obj *model.Event, lang *string) (string, error)
 
 	Relationships(ctx context.Context, obj *model.Event, types []model.RelationshipType, direction *model.Direction, first *int, after *string) (*model.RelationshipConnection, error)
+	History(ctx context.Context, obj *model.Event, first *int, after *string) (*model.RevisionConnection, error)
 }
 type LegalCaseResolver interface {
 	Name(ctx context.Context, obj *model.LegalCase, lang *string) (string, error)
 
 	Relationships(ctx context.Context, obj *model.LegalCase, types []model.RelationshipType, direction *model.Direction, first *int, after *string) (*model.RelationshipConnection, error)
+	History(ctx context.Context, obj *model.LegalCase, first *int, after *string) (*model.RevisionConnection, error)
+}
+type MutationResolver interface {
+	CreateSource(ctx context.Context, input model.CreateSourceInput) (*model.NodePayload, error)
+	CreateNode(ctx context.Context, input model.CreateNodeInput) (*model.NodePayload, error)
+	UpdateNode(ctx context.Context, input model.UpdateNodeInput) (*model.NodePayload, error)
+	DeleteNode(ctx context.Context, input model.DeleteNodeInput) (*model.DeletePayload, error)
+	CreateRelationship(ctx context.Context, input model.CreateRelationshipInput) (*model.RelationshipPayload, error)
+	UpdateRelationship(ctx context.Context, input model.UpdateRelationshipInput) (*model.RelationshipPayload, error)
+	DeleteRelationship(ctx context.Context, input model.DeleteRelationshipInput) (*model.DeletePayload, error)
+	AddCitation(ctx context.Context, input model.AddCitationInput) (*model.CitationPayload, error)
+	RemoveCitation(ctx context.Context, input model.RemoveCitationInput) (*model.CitationPayload, error)
+	MergeNodes(ctx context.Context, input model.MergeNodesInput) (*model.NodePayload, error)
+	Revert(ctx context.Context, input model.RevertInput) (*model.RevertPayload, error)
 }
 type OrganizationResolver interface {
 	Name(ctx context.Context, obj *model.Organization, lang *string) (string, error)
 
 	Relationships(ctx context.Context, obj *model.Organization, types []model.RelationshipType, direction *model.Direction, first *int, after *string) (*model.RelationshipConnection, error)
+	History(ctx context.Context, obj *model.Organization, first *int, after *string) (*model.RevisionConnection, error)
 }
 type PersonResolver interface {
 	Name(ctx context.Context, obj *model.Person, lang *string) (string, error)
 
 	Relationships(ctx context.Context, obj *model.Person, types []model.RelationshipType, direction *model.Direction, first *int, after *string) (*model.RelationshipConnection, error)
+	History(ctx context.Context, obj *model.Person, first *int, after *string) (*model.RevisionConnection, error)
 }
 type PolicyResolver interface {
 	Name(ctx context.Context, obj *model.Policy, lang *string) (string, error)
 
 	Relationships(ctx context.Context, obj *model.Policy, types []model.RelationshipType, direction *model.Direction, first *int, after *string) (*model.RelationshipConnection, error)
+	History(ctx context.Context, obj *model.Policy, first *int, after *string) (*model.RevisionConnection, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (model.Node, error)
@@ -506,6 +585,7 @@ type QueryResolver interface {
 	Events(ctx context.Context, kinds []model.EventKind, filter *model.NodeFilter, orderBy *model.NodeOrder, first *int, after *string) (*model.EventConnection, error)
 	Statistics(ctx context.Context, filter *model.NodeFilter, orderBy *model.NodeOrder, first *int, after *string) (*model.StatisticConnection, error)
 	Sources(ctx context.Context, filter *model.NodeFilter, orderBy *model.NodeOrder, first *int, after *string) (*model.SourceConnection, error)
+	Revisions(ctx context.Context, author *string, since *string, until *string, first *int, after *string) (*model.RevisionConnection, error)
 	Neighborhood(ctx context.Context, id string, depth *int, types []model.RelationshipType, nodeTypes []model.NodeType, direction *model.Direction, activeAt *string, since *string, until *string, limit *int) (*model.Network, error)
 	Paths(ctx context.Context, from string, to string, maxHops *int, types []model.RelationshipType, nodeTypes []model.NodeType, direction *model.Direction, activeAt *string, since *string, until *string, kShortest *bool, limit *int) (*model.Paths, error)
 	CommonConnections(ctx context.Context, ids []string, minShared *int, types []model.RelationshipType, nodeTypes []model.NodeType, direction *model.Direction, activeAt *string, since *string, until *string, limit *int) (*model.CommonConnections, error)
@@ -513,17 +593,22 @@ type QueryResolver interface {
 	Timeline(ctx context.Context, ids []string, types []model.RelationshipType, since *string, until *string, first *int, after *string) (*model.TimelineConnection, error)
 	Rank(ctx context.Context, measure *model.Measure, nodeTypes []model.NodeType, types []model.RelationshipType, direction *model.Direction, activeAt *string, since *string, until *string, first *int) ([]*model.RankedNode, error)
 }
+type RelationshipResolver interface {
+	History(ctx context.Context, obj *model.Relationship, first *int, after *string) (*model.RevisionConnection, error)
+}
 type SourceResolver interface {
 	Name(ctx context.Context, obj *model.Source, lang *string) (string, error)
 
 	Supports(ctx context.Context, obj *model.Source, first *int, after *string) (*model.RelationshipConnection, error)
 	CitedBy(ctx context.Context, obj *model.Source, first *int, after *string) (*model.NodeConnection, error)
 	Relationships(ctx context.Context, obj *model.Source, types []model.RelationshipType, direction *model.Direction, first *int, after *string) (*model.RelationshipConnection, error)
+	History(ctx context.Context, obj *model.Source, first *int, after *string) (*model.RevisionConnection, error)
 }
 type StatisticResolver interface {
 	Name(ctx context.Context, obj *model.Statistic, lang *string) (string, error)
 
 	Relationships(ctx context.Context, obj *model.Statistic, types []model.RelationshipType, direction *model.Direction, first *int, after *string) (*model.RelationshipConnection, error)
+	History(ctx context.Context, obj *model.Statistic, first *int, after *string) (*model.RevisionConnection, error)
 }
 type SubscriptionResolver interface {
 	Changes(ctx context.Context, after *string) (<-chan *model.Revision, error)
@@ -565,6 +650,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Citation.Source(childComplexity), true
+
+	case "CitationPayload.node":
+		if e.ComplexityRoot.CitationPayload.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CitationPayload.Node(childComplexity), true
+	case "CitationPayload.relationship":
+		if e.ComplexityRoot.CitationPayload.Relationship == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CitationPayload.Relationship(childComplexity), true
+	case "CitationPayload.revision":
+		if e.ComplexityRoot.CitationPayload.Revision == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CitationPayload.Revision(childComplexity), true
 
 	case "CitationSearchConnection.edges":
 		if e.ComplexityRoot.CitationSearchConnection.Edges == nil {
@@ -690,6 +794,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Country.Description(childComplexity), true
+	case "Country.history":
+		if e.ComplexityRoot.Country.History == nil {
+			break
+		}
+
+		args, err := ec.field_Country_history_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Country.History(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Country.id":
 		if e.ComplexityRoot.Country.ID == nil {
 			break
@@ -736,6 +851,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Country.Relationships(childComplexity, args["types"].([]model.RelationshipType), args["direction"].(*model.Direction), args["first"].(*int), args["after"].(*string)), true
+	case "Country.version":
+		if e.ComplexityRoot.Country.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Country.Version(childComplexity), true
 
 	case "CountryConnection.edges":
 		if e.ComplexityRoot.CountryConnection.Edges == nil {
@@ -768,6 +889,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CountryEdge.Node(childComplexity), true
+
+	case "DeletePayload.id":
+		if e.ComplexityRoot.DeletePayload.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeletePayload.ID(childComplexity), true
+	case "DeletePayload.revision":
+		if e.ComplexityRoot.DeletePayload.Revision == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeletePayload.Revision(childComplexity), true
 
 	case "Event.aliases":
 		if e.ComplexityRoot.Event.Aliases == nil {
@@ -805,6 +939,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Event.EndDate(childComplexity), true
+	case "Event.history":
+		if e.ComplexityRoot.Event.History == nil {
+			break
+		}
+
+		args, err := ec.field_Event_history_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Event.History(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Event.id":
 		if e.ComplexityRoot.Event.ID == nil {
 			break
@@ -863,6 +1008,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Event.StartDate(childComplexity), true
+	case "Event.version":
+		if e.ComplexityRoot.Event.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.Version(childComplexity), true
 
 	case "EventConnection.edges":
 		if e.ComplexityRoot.EventConnection.Edges == nil {
@@ -932,6 +1083,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.LegalCase.EndDate(childComplexity), true
+	case "LegalCase.history":
+		if e.ComplexityRoot.LegalCase.History == nil {
+			break
+		}
+
+		args, err := ec.field_LegalCase_history_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.LegalCase.History(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "LegalCase.id":
 		if e.ComplexityRoot.LegalCase.ID == nil {
 			break
@@ -990,6 +1152,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.LegalCase.Status(childComplexity), true
+	case "LegalCase.version":
+		if e.ComplexityRoot.LegalCase.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegalCase.Version(childComplexity), true
 
 	case "LegalCaseConnection.edges":
 		if e.ComplexityRoot.LegalCaseConnection.Edges == nil {
@@ -1022,6 +1190,128 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.LegalCaseEdge.Node(childComplexity), true
+
+	case "Mutation.addCitation":
+		if e.ComplexityRoot.Mutation.AddCitation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addCitation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddCitation(childComplexity, args["input"].(model.AddCitationInput)), true
+	case "Mutation.createNode":
+		if e.ComplexityRoot.Mutation.CreateNode == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createNode_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateNode(childComplexity, args["input"].(model.CreateNodeInput)), true
+	case "Mutation.createRelationship":
+		if e.ComplexityRoot.Mutation.CreateRelationship == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createRelationship_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateRelationship(childComplexity, args["input"].(model.CreateRelationshipInput)), true
+	case "Mutation.createSource":
+		if e.ComplexityRoot.Mutation.CreateSource == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createSource_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateSource(childComplexity, args["input"].(model.CreateSourceInput)), true
+	case "Mutation.deleteNode":
+		if e.ComplexityRoot.Mutation.DeleteNode == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteNode_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteNode(childComplexity, args["input"].(model.DeleteNodeInput)), true
+	case "Mutation.deleteRelationship":
+		if e.ComplexityRoot.Mutation.DeleteRelationship == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteRelationship_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteRelationship(childComplexity, args["input"].(model.DeleteRelationshipInput)), true
+	case "Mutation.mergeNodes":
+		if e.ComplexityRoot.Mutation.MergeNodes == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_mergeNodes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MergeNodes(childComplexity, args["input"].(model.MergeNodesInput)), true
+	case "Mutation.removeCitation":
+		if e.ComplexityRoot.Mutation.RemoveCitation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_removeCitation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemoveCitation(childComplexity, args["input"].(model.RemoveCitationInput)), true
+	case "Mutation.revert":
+		if e.ComplexityRoot.Mutation.Revert == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_revert_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.Revert(childComplexity, args["input"].(model.RevertInput)), true
+	case "Mutation.updateNode":
+		if e.ComplexityRoot.Mutation.UpdateNode == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateNode_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateNode(childComplexity, args["input"].(model.UpdateNodeInput)), true
+	case "Mutation.updateRelationship":
+		if e.ComplexityRoot.Mutation.UpdateRelationship == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateRelationship_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateRelationship(childComplexity, args["input"].(model.UpdateRelationshipInput)), true
 
 	case "Name.inferred":
 		if e.ComplexityRoot.Name.Inferred == nil {
@@ -1105,6 +1395,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.NodeEdge.Node(childComplexity), true
 
+	case "NodePayload.node":
+		if e.ComplexityRoot.NodePayload.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NodePayload.Node(childComplexity), true
+	case "NodePayload.revision":
+		if e.ComplexityRoot.NodePayload.Revision == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NodePayload.Revision(childComplexity), true
+
 	case "Organization.aliases":
 		if e.ComplexityRoot.Organization.Aliases == nil {
 			break
@@ -1135,6 +1438,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Organization.Description(childComplexity), true
+	case "Organization.history":
+		if e.ComplexityRoot.Organization.History == nil {
+			break
+		}
+
+		args, err := ec.field_Organization_history_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Organization.History(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Organization.id":
 		if e.ComplexityRoot.Organization.ID == nil {
 			break
@@ -1187,6 +1501,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Organization.Relationships(childComplexity, args["types"].([]model.RelationshipType), args["direction"].(*model.Direction), args["first"].(*int), args["after"].(*string)), true
+	case "Organization.version":
+		if e.ComplexityRoot.Organization.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.Version(childComplexity), true
 
 	case "OrganizationConnection.edges":
 		if e.ComplexityRoot.OrganizationConnection.Edges == nil {
@@ -1301,6 +1621,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Person.Description(childComplexity), true
+	case "Person.history":
+		if e.ComplexityRoot.Person.History == nil {
+			break
+		}
+
+		args, err := ec.field_Person_history_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Person.History(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Person.id":
 		if e.ComplexityRoot.Person.ID == nil {
 			break
@@ -1347,6 +1678,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Person.Relationships(childComplexity, args["types"].([]model.RelationshipType), args["direction"].(*model.Direction), args["first"].(*int), args["after"].(*string)), true
+	case "Person.version":
+		if e.ComplexityRoot.Person.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Person.Version(childComplexity), true
 
 	case "PersonConnection.edges":
 		if e.ComplexityRoot.PersonConnection.Edges == nil {
@@ -1416,6 +1753,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Policy.EndDate(childComplexity), true
+	case "Policy.history":
+		if e.ComplexityRoot.Policy.History == nil {
+			break
+		}
+
+		args, err := ec.field_Policy_history_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Policy.History(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Policy.id":
 		if e.ComplexityRoot.Policy.ID == nil {
 			break
@@ -1480,6 +1828,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Policy.Status(childComplexity), true
+	case "Policy.version":
+		if e.ComplexityRoot.Policy.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Policy.Version(childComplexity), true
 
 	case "PolicyConnection.edges":
 		if e.ComplexityRoot.PolicyConnection.Edges == nil {
@@ -1657,6 +2011,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Rank(childComplexity, args["measure"].(*model.Measure), args["nodeTypes"].([]model.NodeType), args["types"].([]model.RelationshipType), args["direction"].(*model.Direction), args["activeAt"].(*string), args["since"].(*string), args["until"].(*string), args["first"].(*int)), true
+	case "Query.revisions":
+		if e.ComplexityRoot.Query.Revisions == nil {
+			break
+		}
+
+		args, err := ec.field_Query_revisions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Revisions(childComplexity, args["author"].(*string), args["since"].(*string), args["until"].(*string), args["first"].(*int), args["after"].(*string)), true
 	case "Query.search":
 		if e.ComplexityRoot.Query.Search == nil {
 			break
@@ -1762,6 +2127,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Relationship.From(childComplexity), true
+	case "Relationship.history":
+		if e.ComplexityRoot.Relationship.History == nil {
+			break
+		}
+
+		args, err := ec.field_Relationship_history_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Relationship.History(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Relationship.id":
 		if e.ComplexityRoot.Relationship.ID == nil {
 			break
@@ -1816,6 +2192,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Relationship.Type(childComplexity), true
+	case "Relationship.version":
+		if e.ComplexityRoot.Relationship.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Relationship.Version(childComplexity), true
 
 	case "RelationshipConnection.edges":
 		if e.ComplexityRoot.RelationshipConnection.Edges == nil {
@@ -1854,6 +2236,26 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RelationshipEdge.Other(childComplexity), true
+
+	case "RelationshipPayload.relationship":
+		if e.ComplexityRoot.RelationshipPayload.Relationship == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationshipPayload.Relationship(childComplexity), true
+	case "RelationshipPayload.revision":
+		if e.ComplexityRoot.RelationshipPayload.Revision == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationshipPayload.Revision(childComplexity), true
+
+	case "RevertPayload.revision":
+		if e.ComplexityRoot.RevertPayload.Revision == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RevertPayload.Revision(childComplexity), true
 
 	case "Revision.at":
 		if e.ComplexityRoot.Revision.At == nil {
@@ -2028,6 +2430,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Source.Description(childComplexity), true
+	case "Source.history":
+		if e.ComplexityRoot.Source.History == nil {
+			break
+		}
+
+		args, err := ec.field_Source_history_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Source.History(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Source.id":
 		if e.ComplexityRoot.Source.ID == nil {
 			break
@@ -2109,6 +2522,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Source.URL(childComplexity), true
+	case "Source.version":
+		if e.ComplexityRoot.Source.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Source.Version(childComplexity), true
 
 	case "SourceConnection.edges":
 		if e.ComplexityRoot.SourceConnection.Edges == nil {
@@ -2178,6 +2597,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Statistic.EndDate(childComplexity), true
+	case "Statistic.history":
+		if e.ComplexityRoot.Statistic.History == nil {
+			break
+		}
+
+		args, err := ec.field_Statistic_history_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Statistic.History(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Statistic.id":
 		if e.ComplexityRoot.Statistic.ID == nil {
 			break
@@ -2254,6 +2684,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Statistic.Value(childComplexity), true
+	case "Statistic.version":
+		if e.ComplexityRoot.Statistic.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Statistic.Version(childComplexity), true
 
 	case "StatisticConnection.edges":
 		if e.ComplexityRoot.StatisticConnection.Edges == nil {
@@ -2359,7 +2795,22 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("AddCitationInput", ec.unmarshalInputAddCitationInput),
+			graphql.NewInputUnmarshaler("CitationInput", ec.unmarshalInputCitationInput),
+			graphql.NewInputUnmarshaler("CreateNodeInput", ec.unmarshalInputCreateNodeInput),
+			graphql.NewInputUnmarshaler("CreateRelationshipInput", ec.unmarshalInputCreateRelationshipInput),
+			graphql.NewInputUnmarshaler("CreateSourceInput", ec.unmarshalInputCreateSourceInput),
+			graphql.NewInputUnmarshaler("DeleteNodeInput", ec.unmarshalInputDeleteNodeInput),
+			graphql.NewInputUnmarshaler("DeleteRelationshipInput", ec.unmarshalInputDeleteRelationshipInput),
+			graphql.NewInputUnmarshaler("MergeNodesInput", ec.unmarshalInputMergeNodesInput),
+			graphql.NewInputUnmarshaler("NameInput", ec.unmarshalInputNameInput),
+			graphql.NewInputUnmarshaler("NodeChanges", ec.unmarshalInputNodeChanges),
 			graphql.NewInputUnmarshaler("NodeFilter", ec.unmarshalInputNodeFilter),
+			graphql.NewInputUnmarshaler("RelationshipChanges", ec.unmarshalInputRelationshipChanges),
+			graphql.NewInputUnmarshaler("RemoveCitationInput", ec.unmarshalInputRemoveCitationInput),
+			graphql.NewInputUnmarshaler("RevertInput", ec.unmarshalInputRevertInput),
+			graphql.NewInputUnmarshaler("UpdateNodeInput", ec.unmarshalInputUpdateNodeInput),
+			graphql.NewInputUnmarshaler("UpdateRelationshipInput", ec.unmarshalInputUpdateRelationshipInput),
 		)
 	}
 	first := true
@@ -2394,6 +2845,21 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			}
 
 			return &response
+		}
+	case ast.Mutation:
+		return func(ctx context.Context) *graphql.Response {
+			if !first {
+				return nil
+			}
+			first = false
+			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
+			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
+			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
 		}
 	case ast.Subscription:
 		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
@@ -2446,6 +2912,8 @@ an event, a statistic or a source. Every node has a stable, human-readable ` + "
 interface Node {
   "Stable, human-readable identifier: ` + "`" + `prefix:slug` + "`" + ` (person:, org:, country:, policy:, case:, event:, stat:, source:)."
   id: ID!
+  "1 when created, +1 on every change: pass it as ` + "`" + `expectedVersion` + "`" + ` to change or delete this record."
+  version: Int!
   "Display name, in the original language with accents (e.g. ` + "`" + `Andrés Manuel López Obrador` + "`" + `). With ` + "`" + `lang` + "`" + ` (a BCP 47 tag such as ` + "`" + `es` + "`" + ` or ` + "`" + `en-US` + "`" + `): this node's name in that language when ` + "`" + `names` + "`" + ` has one (` + "`" + `es` + "`" + ` also matches ` + "`" + `es-MX` + "`" + `; an official name first, then a common name, a translation, an acronym last), else the display name."
   name("Language wanted, e.g. ` + "`" + `es` + "`" + `; omitted: the display name." lang: String): String!
   "Every name of this node with its language and kind (official, common, acronym, translation). May be empty when the dataset gives none; ` + "`" + `aliases` + "`" + ` then holds the other names."
@@ -2473,12 +2941,21 @@ interface Node {
     "Cursor of the last relationship already seen (` + "`" + `pageInfo.endCursor` + "`" + `)."
     after: String
   ): RelationshipConnection!
+  "The revisions that changed this record, newest first (a merged node's revisions included)."
+  history(
+    "Page size, 1 to 100."
+    first: Int = 20
+    "Cursor of the last revision already seen."
+    after: String
+  ): RevisionConnection!
 }
 
 """A person or an organization: something that acts."""
 interface Actor implements Node {
   "Stable, human-readable identifier (` + "`" + `person:...` + "`" + ` or ` + "`" + `org:...` + "`" + `)."
   id: ID!
+  "1 when created, +1 on every change: pass it as ` + "`" + `expectedVersion` + "`" + ` to change or delete this record."
+  version: Int!
   "Display name. With ` + "`" + `lang` + "`" + ` (a BCP 47 tag such as ` + "`" + `es` + "`" + ` or ` + "`" + `en-US` + "`" + `): this node's name in that language when ` + "`" + `names` + "`" + ` has one (` + "`" + `es` + "`" + ` also matches ` + "`" + `es-MX` + "`" + `; an official name first, then a common name, a translation, an acronym last), else the display name."
   name("Language wanted, e.g. ` + "`" + `es` + "`" + `; omitted: the display name." lang: String): String!
   "Every name of this node with its language and kind (official, common, acronym, translation). May be empty when the dataset gives none; ` + "`" + `aliases` + "`" + ` then holds the other names."
@@ -2508,12 +2985,21 @@ interface Actor implements Node {
     "Cursor of the last relationship already seen."
     after: String
   ): RelationshipConnection!
+  "The revisions that changed this record, newest first (a merged node's revisions included)."
+  history(
+    "Page size, 1 to 100."
+    first: Int = 20
+    "Cursor of the last revision already seen."
+    after: String
+  ): RevisionConnection!
 }
 
 """An individual: an official, analyst, lawyer, or an unnamed office-holder the sources distinguish (named then by role)."""
 type Person implements Node & Actor {
   "Stable identifier, ` + "`" + `person:...` + "`" + `."
   id: ID!
+  "1 when created, +1 on every change: pass it as ` + "`" + `expectedVersion` + "`" + ` to change or delete this record."
+  version: Int!
   "Display name. With ` + "`" + `lang` + "`" + ` (a BCP 47 tag such as ` + "`" + `es` + "`" + ` or ` + "`" + `en-US` + "`" + `): this node's name in that language when ` + "`" + `names` + "`" + ` has one (` + "`" + `es` + "`" + ` also matches ` + "`" + `es-MX` + "`" + `; an official name first, then a common name, a translation, an acronym last), else the display name."
   name("Language wanted, e.g. ` + "`" + `es` + "`" + `; omitted: the display name." lang: String): String!
   "Every name of this node with its language and kind (official, common, acronym, translation). May be empty when the dataset gives none; ` + "`" + `aliases` + "`" + ` then holds the other names."
@@ -2543,12 +3029,21 @@ type Person implements Node & Actor {
     "Cursor of the last relationship already seen."
     after: String
   ): RelationshipConnection!
+  "The revisions that changed this record, newest first (a merged node's revisions included)."
+  history(
+    "Page size, 1 to 100."
+    first: Int = 20
+    "Cursor of the last revision already seen."
+    after: String
+  ): RevisionConnection!
 }
 
 """A government, agency, court, NGO, force, network, international organization or other body."""
 type Organization implements Node & Actor {
   "Stable identifier, ` + "`" + `org:...` + "`" + `."
   id: ID!
+  "1 when created, +1 on every change: pass it as ` + "`" + `expectedVersion` + "`" + ` to change or delete this record."
+  version: Int!
   "Display name (original language). With ` + "`" + `lang` + "`" + ` (a BCP 47 tag such as ` + "`" + `es` + "`" + ` or ` + "`" + `en-US` + "`" + `): this node's name in that language when ` + "`" + `names` + "`" + ` has one (` + "`" + `es` + "`" + ` also matches ` + "`" + `es-MX` + "`" + `; an official name first, then a common name, a translation, an acronym last), else the display name."
   name("Language wanted, e.g. ` + "`" + `es` + "`" + `; omitted: the display name." lang: String): String!
   "Every name of this node with its language and kind (official, common, acronym, translation). May be empty when the dataset gives none; ` + "`" + `aliases` + "`" + ` then holds the other names."
@@ -2580,12 +3075,21 @@ type Organization implements Node & Actor {
     "Cursor of the last relationship already seen."
     after: String
   ): RelationshipConnection!
+  "The revisions that changed this record, newest first (a merged node's revisions included)."
+  history(
+    "Page size, 1 to 100."
+    first: Int = 20
+    "Cursor of the last revision already seen."
+    after: String
+  ): RevisionConnection!
 }
 
 """A country, as a place policies apply to and actors belong to."""
 type Country implements Node {
   "Stable identifier, ` + "`" + `country:...` + "`" + `."
   id: ID!
+  "1 when created, +1 on every change: pass it as ` + "`" + `expectedVersion` + "`" + ` to change or delete this record."
+  version: Int!
   "Common English name. With ` + "`" + `lang` + "`" + ` (a BCP 47 tag such as ` + "`" + `es` + "`" + ` or ` + "`" + `en-US` + "`" + `): this node's name in that language when ` + "`" + `names` + "`" + ` has one (` + "`" + `es` + "`" + ` also matches ` + "`" + `es-MX` + "`" + `; an official name first, then a common name, a translation, an acronym last), else the display name."
   name("Language wanted, e.g. ` + "`" + `es` + "`" + `; omitted: the display name." lang: String): String!
   "Every name of this node with its language and kind (official, common, acronym, translation). May be empty when the dataset gives none; ` + "`" + `aliases` + "`" + ` then holds the other names."
@@ -2615,12 +3119,21 @@ type Country implements Node {
     "Cursor of the last relationship already seen."
     after: String
   ): RelationshipConnection!
+  "The revisions that changed this record, newest first (a merged node's revisions included)."
+  history(
+    "Page size, 1 to 100."
+    first: Int = 20
+    "Cursor of the last revision already seen."
+    after: String
+  ): RevisionConnection!
 }
 
 """A regulation, agreement, program, enforcement operation, law or stated policy."""
 type Policy implements Node {
   "Stable identifier, ` + "`" + `policy:...` + "`" + `."
   id: ID!
+  "1 when created, +1 on every change: pass it as ` + "`" + `expectedVersion` + "`" + ` to change or delete this record."
+  version: Int!
   "Display name. With ` + "`" + `lang` + "`" + ` (a BCP 47 tag such as ` + "`" + `es` + "`" + ` or ` + "`" + `en-US` + "`" + `): this node's name in that language when ` + "`" + `names` + "`" + ` has one (` + "`" + `es` + "`" + ` also matches ` + "`" + `es-MX` + "`" + `; an official name first, then a common name, a translation, an acronym last), else the display name."
   name("Language wanted, e.g. ` + "`" + `es` + "`" + `; omitted: the display name." lang: String): String!
   "Every name of this node with its language and kind (official, common, acronym, translation). May be empty when the dataset gives none; ` + "`" + `aliases` + "`" + ` then holds the other names."
@@ -2658,12 +3171,21 @@ type Policy implements Node {
     "Cursor of the last relationship already seen."
     after: String
   ): RelationshipConnection!
+  "The revisions that changed this record, newest first (a merged node's revisions included)."
+  history(
+    "Page size, 1 to 100."
+    first: Int = 20
+    "Cursor of the last revision already seen."
+    after: String
+  ): RevisionConnection!
 }
 
 """A lawsuit or other legal proceeding."""
 type LegalCase implements Node {
   "Stable identifier, ` + "`" + `case:...` + "`" + `."
   id: ID!
+  "1 when created, +1 on every change: pass it as ` + "`" + `expectedVersion` + "`" + ` to change or delete this record."
+  version: Int!
   "Caption or descriptive name. With ` + "`" + `lang` + "`" + ` (a BCP 47 tag such as ` + "`" + `es` + "`" + ` or ` + "`" + `en-US` + "`" + `): this node's name in that language when ` + "`" + `names` + "`" + ` has one (` + "`" + `es` + "`" + ` also matches ` + "`" + `es-MX` + "`" + `; an official name first, then a common name, a translation, an acronym last), else the display name."
   name("Language wanted, e.g. ` + "`" + `es` + "`" + `; omitted: the display name." lang: String): String!
   "Every name of this node with its language and kind (official, common, acronym, translation). May be empty when the dataset gives none; ` + "`" + `aliases` + "`" + ` then holds the other names."
@@ -2699,12 +3221,21 @@ type LegalCase implements Node {
     "Cursor of the last relationship already seen."
     after: String
   ): RelationshipConnection!
+  "The revisions that changed this record, newest first (a merged node's revisions included)."
+  history(
+    "Page size, 1 to 100."
+    first: Int = 20
+    "Cursor of the last revision already seen."
+    after: String
+  ): RevisionConnection!
 }
 
 """A dated happening: a threat, a negotiation, a signing, a ruling, a statement, a protest."""
 type Event implements Node {
   "Stable identifier, ` + "`" + `event:...` + "`" + `."
   id: ID!
+  "1 when created, +1 on every change: pass it as ` + "`" + `expectedVersion` + "`" + ` to change or delete this record."
+  version: Int!
   "Descriptive name. With ` + "`" + `lang` + "`" + ` (a BCP 47 tag such as ` + "`" + `es` + "`" + ` or ` + "`" + `en-US` + "`" + `): this node's name in that language when ` + "`" + `names` + "`" + ` has one (` + "`" + `es` + "`" + ` also matches ` + "`" + `es-MX` + "`" + `; an official name first, then a common name, a translation, an acronym last), else the display name."
   name("Language wanted, e.g. ` + "`" + `es` + "`" + `; omitted: the display name." lang: String): String!
   "Every name of this node with its language and kind (official, common, acronym, translation). May be empty when the dataset gives none; ` + "`" + `aliases` + "`" + ` then holds the other names."
@@ -2740,12 +3271,21 @@ type Event implements Node {
     "Cursor of the last relationship already seen."
     after: String
   ): RelationshipConnection!
+  "The revisions that changed this record, newest first (a merged node's revisions included)."
+  history(
+    "Page size, 1 to 100."
+    first: Int = 20
+    "Cursor of the last revision already seen."
+    after: String
+  ): RevisionConnection!
 }
 
 """A figure a source states: a value, its unit, what it counts, the period and the place. Always cited."""
 type Statistic implements Node {
   "Stable identifier, ` + "`" + `stat:...` + "`" + `."
   id: ID!
+  "1 when created, +1 on every change: pass it as ` + "`" + `expectedVersion` + "`" + ` to change or delete this record."
+  version: Int!
   "A short label for the figure. With ` + "`" + `lang` + "`" + ` (a BCP 47 tag such as ` + "`" + `es` + "`" + ` or ` + "`" + `en-US` + "`" + `): this node's name in that language when ` + "`" + `names` + "`" + ` has one (` + "`" + `es` + "`" + ` also matches ` + "`" + `es-MX` + "`" + `; an official name first, then a common name, a translation, an acronym last), else the display name."
   name("Language wanted, e.g. ` + "`" + `es` + "`" + `; omitted: the display name." lang: String): String!
   "Every name of this node with its language and kind (official, common, acronym, translation). May be empty when the dataset gives none; ` + "`" + `aliases` + "`" + ` then holds the other names."
@@ -2787,12 +3327,21 @@ type Statistic implements Node {
     "Cursor of the last relationship already seen."
     after: String
   ): RelationshipConnection!
+  "The revisions that changed this record, newest first (a merged node's revisions included)."
+  history(
+    "Page size, 1 to 100."
+    first: Int = 20
+    "Cursor of the last revision already seen."
+    after: String
+  ): RevisionConnection!
 }
 
 """A document facts are taken from: every relationship and statistic cites at least one."""
 type Source implements Node {
   "Stable identifier, ` + "`" + `source:...` + "`" + `."
   id: ID!
+  "1 when created, +1 on every change: pass it as ` + "`" + `expectedVersion` + "`" + ` to change or delete this record."
+  version: Int!
   "Title (descriptive when the original title is not recorded). With ` + "`" + `lang` + "`" + ` (a BCP 47 tag such as ` + "`" + `es` + "`" + ` or ` + "`" + `en-US` + "`" + `): this node's name in that language when ` + "`" + `names` + "`" + ` has one (` + "`" + `es` + "`" + ` also matches ` + "`" + `es-MX` + "`" + `; an official name first, then a common name, a translation, an acronym last), else the display name."
   name("Language wanted, e.g. ` + "`" + `es` + "`" + `; omitted: the display name." lang: String): String!
   "Every name of this node with its language and kind (official, common, acronym, translation). May be empty when the dataset gives none; ` + "`" + `aliases` + "`" + ` then holds the other names."
@@ -2842,6 +3391,13 @@ type Source implements Node {
     "Cursor of the last relationship already seen."
     after: String
   ): RelationshipConnection!
+  "The revisions that changed this record, newest first (a merged node's revisions included)."
+  history(
+    "Page size, 1 to 100."
+    first: Int = 20
+    "Cursor of the last revision already seen."
+    after: String
+  ): RevisionConnection!
 }
 
 """The words in a source that support a fact, quoted verbatim."""
@@ -3118,6 +3674,370 @@ type RevisionEdge {
   cursor: String!
   "The revision."
   node: Revision!
+}
+
+extend type Query {
+  "Every committed revision, newest first: the whole history of the graph, optionally narrowed to one author and a time window."
+  revisions(
+    "Only revisions by this author (an API token's name, or ` + "`" + `import` + "`" + `)."
+    author: String
+    "Only revisions committed at or after this time: RFC 3339 (` + "`" + `2026-01-31T12:00:00Z` + "`" + `) or a day (` + "`" + `2026-01-31` + "`" + `)."
+    since: String
+    "Only revisions committed at or before this time: RFC 3339, or a day (the whole day)."
+    until: String
+    "Page size, 1 to 100."
+    first: Int = 20
+    "Cursor of the last revision already seen (` + "`" + `pageInfo.endCursor` + "`" + `)."
+    after: String
+  ): RevisionConnection!
+}
+`, BuiltIn: false},
+	{Name: "../schema/mutations.graphqls", Input: `"""
+Curation: every change to the graph. Each mutation needs an API token of role ` + "`" + `editor` + "`" + ` or
+` + "`" + `admin` + "`" + ` (` + "`" + `Authorization: Bearer <token>` + "`" + `), takes one ` + "`" + `input` + "`" + ` with a ` + "`" + `reason` + "`" + ` (recorded in the
+history) and an optional ` + "`" + `idempotencyKey` + "`" + ` (a retry with the same key returns the first result
+and writes nothing twice), and returns the changed record and the revision it recorded.
+Every fact is cited, and writes obey the same rules as the import format (docs/curation.md,
+docs/data-format.md). A rejected write changes nothing.
+"""
+type Mutation {
+  "Add a document facts can cite. Its ` + "`" + `text` + "`" + `, when given, is what later quotes citing it are checked against."
+  createSource(input: CreateSourceInput!): NodePayload!
+  "Add a node other than a Source, with at least one citation."
+  createNode(input: CreateNodeInput!): NodePayload!
+  "Change fields of a node (absent or null: unchanged; an empty string or list: cleared)."
+  updateNode(input: UpdateNodeInput!): NodePayload!
+  "Delete a node and its relationships (all recorded: ` + "`" + `revert` + "`" + ` brings them back)."
+  deleteNode(input: DeleteNodeInput!): DeletePayload!
+  "Add a relationship between two existing nodes, with at least one citation."
+  createRelationship(input: CreateRelationshipInput!): RelationshipPayload!
+  "Change fields of a relationship (its type and ends cannot change)."
+  updateRelationship(input: UpdateRelationshipInput!): RelationshipPayload!
+  "Delete a relationship."
+  deleteRelationship(input: DeleteRelationshipInput!): DeletePayload!
+  "Add a citation to a node or a relationship."
+  addCitation(input: AddCitationInput!): CitationPayload!
+  "Remove a citation from a node or a relationship (a relationship's last citation cannot be removed)."
+  removeCitation(input: RemoveCitationInput!): CitationPayload!
+  "Merge a duplicate into the node to keep: its relationships, citations and names move to the kept node, and its id keeps resolving to it."
+  mergeNodes(input: MergeNodesInput!): NodePayload!
+  "Undo a revision, as a new revision. Editors may revert their own revisions, admins anyone's."
+  revert(input: RevertInput!): RevertPayload!
+}
+
+"""A citation to write: an existing Source and the verbatim words in it that support the fact."""
+input CitationInput {
+  "The Source's id (` + "`" + `source:...` + "`" + `)."
+  source: ID!
+  "The supporting words, copied verbatim (when the Source carries its text, the quote must be in it; only white space may differ)."
+  quote: String!
+  "Where in the source (a section heading), optional."
+  locator: String
+}
+
+"""A name of a node in one language."""
+input NameInput {
+  "The name as written."
+  value: String!
+  "BCP 47 language tag (` + "`" + `es` + "`" + `, ` + "`" + `en-US` + "`" + `)."
+  lang: String
+  "What kind of name it is."
+  kind: NameKind!
+  "True when no cited source gives this name."
+  inferred: Boolean = false
+  "Why the name is inferred (required when inferred)."
+  inferredReason: String
+}
+
+"""A new Source."""
+input CreateSourceInput {
+  "The id to give it (` + "`" + `source:` + "`" + ` and lower-case words joined by dashes); derived from the name when omitted."
+  id: ID
+  "Title."
+  name: String!
+  "Names with languages."
+  names: [NameInput!]
+  "Other names."
+  aliases: [String!]
+  "What the source is."
+  description: String
+  "What kind of document it is."
+  kind: SourceKind!
+  "Who published it."
+  publisher: String
+  "Where to read it."
+  url: String
+  "When it was published."
+  publishedDate: PartialDate
+  "Its full text (at most 8 MiB): quotes citing it must be in it."
+  text: String
+  "SHA-256 of the text in lower-case hex, to pin it (checked when the text is given)."
+  sha256: String
+  "Why you make this change (recorded in the history)."
+  reason: String!
+  "A key of your choice: a retry with the same key returns the first result."
+  idempotencyKey: String
+}
+
+"""A new node (not a Source: use createSource). Which fields apply depends on the type (docs/data-format.md)."""
+input CreateNodeInput {
+  "The node's type."
+  type: NodeType!
+  "The id to give it (the type's prefix, e.g. ` + "`" + `org:` + "`" + `, and lower-case words joined by dashes); derived from the name when omitted."
+  id: ID
+  "Display name."
+  name: String!
+  "Names with languages."
+  names: [NameInput!]
+  "Other names."
+  aliases: [String!]
+  "A neutral description."
+  description: String
+  "The kind (OrganizationKind, PolicyKind or EventKind value), where the type has kinds."
+  kind: String
+  "ISO 3166-1 alpha-2 code (required on a Country)."
+  country: String
+  "PolicyStatus or CaseStatus value."
+  status: String
+  "Start date (Policy, LegalCase, Event, Statistic)."
+  startDate: PartialDate
+  "End date."
+  endDate: PartialDate
+  "Docket number (LegalCase)."
+  docket: String
+  "The figure (Statistic)."
+  value: Float
+  "Its unit (Statistic)."
+  unit: Unit
+  "What it counts (Statistic)."
+  measure: String
+  "How the source states it (Statistic; EXACT when omitted)."
+  qualifier: Qualifier
+  "True when no source states this node outright."
+  inferred: Boolean = false
+  "Why it is inferred."
+  inferredReason: String
+  "At least one citation."
+  citations: [CitationInput!]!
+  "Why you make this change."
+  reason: String!
+  "A retry with the same key returns the first result."
+  idempotencyKey: String
+}
+
+"""Fields of a node to change: absent or null leaves a field as it is; an empty string or list clears it."""
+input NodeChanges {
+  name: String
+  names: [NameInput!]
+  aliases: [String!]
+  description: String
+  kind: String
+  country: String
+  status: String
+  startDate: PartialDate
+  endDate: PartialDate
+  docket: String
+  value: Float
+  unit: String
+  measure: String
+  qualifier: String
+  publisher: String
+  url: String
+  inferred: Boolean
+  inferredReason: String
+}
+
+"""A change to a node."""
+input UpdateNodeInput {
+  "The node."
+  id: ID!
+  "The version you read (` + "`" + `version` + "`" + `); someone else's change since then is a CONFLICT."
+  expectedVersion: Int!
+  "What to change."
+  set: NodeChanges!
+  "Why you make this change."
+  reason: String!
+  "A retry with the same key returns the first result."
+  idempotencyKey: String
+}
+
+"""A node to delete."""
+input DeleteNodeInput {
+  "The node."
+  id: ID!
+  "The version you read."
+  expectedVersion: Int!
+  "Why."
+  reason: String!
+  "A retry with the same key returns the first result."
+  idempotencyKey: String
+}
+
+"""A new relationship."""
+input CreateRelationshipInput {
+  "The id to give it (` + "`" + `rel:...` + "`" + `); ` + "`" + `rel:<from>:<type>:<to>` + "`" + ` when omitted."
+  id: ID
+  "What the relationship is."
+  type: RelationshipType!
+  "The node it starts at."
+  from: ID!
+  "The node it ends at."
+  to: ID!
+  "The part played."
+  role: String
+  "What a ruling did (RULED_ON only)."
+  outcome: RulingOutcome
+  "One sentence saying what this edge means."
+  description: String
+  "When it began."
+  startDate: PartialDate
+  "When it ended."
+  endDate: PartialDate
+  "True when the quotes support it only by inference."
+  inferred: Boolean = false
+  "Why it is inferred."
+  inferredReason: String
+  "At least one citation."
+  citations: [CitationInput!]!
+  "Why you make this change."
+  reason: String!
+  "A retry with the same key returns the first result."
+  idempotencyKey: String
+}
+
+"""Fields of a relationship to change (absent or null: unchanged; an empty string: cleared)."""
+input RelationshipChanges {
+  role: String
+  outcome: String
+  description: String
+  startDate: PartialDate
+  endDate: PartialDate
+  inferred: Boolean
+  inferredReason: String
+}
+
+"""A change to a relationship."""
+input UpdateRelationshipInput {
+  "The relationship."
+  id: ID!
+  "The version you read."
+  expectedVersion: Int!
+  "What to change."
+  set: RelationshipChanges!
+  "Why."
+  reason: String!
+  "A retry with the same key returns the first result."
+  idempotencyKey: String
+}
+
+"""A relationship to delete."""
+input DeleteRelationshipInput {
+  "The relationship."
+  id: ID!
+  "The version you read."
+  expectedVersion: Int!
+  "Why."
+  reason: String!
+  "A retry with the same key returns the first result."
+  idempotencyKey: String
+}
+
+"""A citation to add to a node or a relationship."""
+input AddCitationInput {
+  "The node or relationship id."
+  record: ID!
+  "The version of the record you read."
+  expectedVersion: Int!
+  "The citation."
+  citation: CitationInput!
+  "Why."
+  reason: String!
+  "A retry with the same key returns the first result."
+  idempotencyKey: String
+}
+
+"""A citation to remove from a node or a relationship, named by its source and quote."""
+input RemoveCitationInput {
+  "The node or relationship id."
+  record: ID!
+  "The version of the record you read."
+  expectedVersion: Int!
+  "The citation's source."
+  source: ID!
+  "The citation's quote, exactly as stored."
+  quote: String!
+  "Why."
+  reason: String!
+  "A retry with the same key returns the first result."
+  idempotencyKey: String
+}
+
+"""Two nodes that are the same thing."""
+input MergeNodesInput {
+  "The node to keep."
+  keep: ID!
+  "The version of the node to keep you read."
+  keepVersion: Int!
+  "The duplicate: it disappears, and its id resolves to the kept node from now on."
+  merge: ID!
+  "The version of the duplicate you read."
+  mergeVersion: Int!
+  "Why."
+  reason: String!
+  "A retry with the same key returns the first result."
+  idempotencyKey: String
+}
+
+"""A revision to undo."""
+input RevertInput {
+  "The revision (` + "`" + `rev:<seq>` + "`" + `)."
+  revisionId: ID!
+  "Undo it even when later revisions changed the same records (admins only); those later changes are overwritten."
+  force: Boolean = false
+  "Why."
+  reason: String!
+  "A retry with the same key returns the first result."
+  idempotencyKey: String
+}
+
+"""What a node mutation wrote."""
+type NodePayload {
+  "The node as stored now."
+  node: Node!
+  "The revision recorded."
+  revision: Revision!
+}
+
+"""What a relationship mutation wrote."""
+type RelationshipPayload {
+  "The relationship as stored now."
+  relationship: Relationship!
+  "The revision recorded."
+  revision: Revision!
+}
+
+"""What a delete removed."""
+type DeletePayload {
+  "The id of the deleted record."
+  id: ID!
+  "The revision recorded (its changes hold the deleted state)."
+  revision: Revision!
+}
+
+"""What a citation change wrote: the node or the relationship it belongs to."""
+type CitationPayload {
+  "The node, when the record is a node."
+  node: Node
+  "The relationship, when the record is a relationship."
+  relationship: Relationship
+  "The revision recorded."
+  revision: Revision!
+}
+
+"""What a revert wrote."""
+type RevertPayload {
+  "The new revision (its ` + "`" + `reverts` + "`" + ` names the undone one; its changes hold every record restored)."
+  revision: Revision!
 }
 `, BuiltIn: false},
 	{Name: "../schema/network.graphqls", Input: `"""
@@ -3744,6 +4664,15 @@ type Relationship {
   inferred: Boolean!
   "Why this relationship is inferred; null when the quotes state it."
   inferredReason: String
+  "1 when created, +1 on every change: pass it as ` + "`" + `expectedVersion` + "`" + ` to change or delete this record."
+  version: Int!
+  "The revisions that changed this record, newest first (a merged node's revisions included)."
+  history(
+    "Page size, 1 to 100."
+    first: Int = 20
+    "Cursor of the last revision already seen."
+    after: String
+  ): RevisionConnection!
 }
 
 """A page of relationships."""
@@ -3931,6 +4860,18 @@ func (ec *executionContext) childFields_Citation(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type Citation", field.Name)
 }
 
+func (ec *executionContext) childFields_CitationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_CitationPayload_node(ctx, field)
+	case "relationship":
+		return ec.fieldContext_CitationPayload_relationship(ctx, field)
+	case "revision":
+		return ec.fieldContext_CitationPayload_revision(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CitationPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_CitationSearchConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "edges":
@@ -3989,6 +4930,8 @@ func (ec *executionContext) childFields_Country(ctx context.Context, field graph
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Country_id(ctx, field)
+	case "version":
+		return ec.fieldContext_Country_version(ctx, field)
 	case "name":
 		return ec.fieldContext_Country_name(ctx, field)
 	case "names":
@@ -4009,6 +4952,8 @@ func (ec *executionContext) childFields_Country(ctx context.Context, field graph
 		return ec.fieldContext_Country_code(ctx, field)
 	case "relationships":
 		return ec.fieldContext_Country_relationships(ctx, field)
+	case "history":
+		return ec.fieldContext_Country_history(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Country", field.Name)
 }
@@ -4035,10 +4980,22 @@ func (ec *executionContext) childFields_CountryEdge(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type CountryEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_DeletePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_DeletePayload_id(ctx, field)
+	case "revision":
+		return ec.fieldContext_DeletePayload_revision(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeletePayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Event(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Event_id(ctx, field)
+	case "version":
+		return ec.fieldContext_Event_version(ctx, field)
 	case "name":
 		return ec.fieldContext_Event_name(ctx, field)
 	case "names":
@@ -4065,6 +5022,8 @@ func (ec *executionContext) childFields_Event(ctx context.Context, field graphql
 		return ec.fieldContext_Event_endDate(ctx, field)
 	case "relationships":
 		return ec.fieldContext_Event_relationships(ctx, field)
+	case "history":
+		return ec.fieldContext_Event_history(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Event", field.Name)
 }
@@ -4095,6 +5054,8 @@ func (ec *executionContext) childFields_LegalCase(ctx context.Context, field gra
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_LegalCase_id(ctx, field)
+	case "version":
+		return ec.fieldContext_LegalCase_version(ctx, field)
 	case "name":
 		return ec.fieldContext_LegalCase_name(ctx, field)
 	case "names":
@@ -4121,6 +5082,8 @@ func (ec *executionContext) childFields_LegalCase(ctx context.Context, field gra
 		return ec.fieldContext_LegalCase_endDate(ctx, field)
 	case "relationships":
 		return ec.fieldContext_LegalCase_relationships(ctx, field)
+	case "history":
+		return ec.fieldContext_LegalCase_history(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type LegalCase", field.Name)
 }
@@ -4197,10 +5160,22 @@ func (ec *executionContext) childFields_NodeEdge(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type NodeEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_NodePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_NodePayload_node(ctx, field)
+	case "revision":
+		return ec.fieldContext_NodePayload_revision(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NodePayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Organization(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Organization_id(ctx, field)
+	case "version":
+		return ec.fieldContext_Organization_version(ctx, field)
 	case "name":
 		return ec.fieldContext_Organization_name(ctx, field)
 	case "names":
@@ -4223,6 +5198,8 @@ func (ec *executionContext) childFields_Organization(ctx context.Context, field 
 		return ec.fieldContext_Organization_country(ctx, field)
 	case "relationships":
 		return ec.fieldContext_Organization_relationships(ctx, field)
+	case "history":
+		return ec.fieldContext_Organization_history(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Organization", field.Name)
 }
@@ -4287,6 +5264,8 @@ func (ec *executionContext) childFields_Person(ctx context.Context, field graphq
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Person_id(ctx, field)
+	case "version":
+		return ec.fieldContext_Person_version(ctx, field)
 	case "name":
 		return ec.fieldContext_Person_name(ctx, field)
 	case "names":
@@ -4307,6 +5286,8 @@ func (ec *executionContext) childFields_Person(ctx context.Context, field graphq
 		return ec.fieldContext_Person_country(ctx, field)
 	case "relationships":
 		return ec.fieldContext_Person_relationships(ctx, field)
+	case "history":
+		return ec.fieldContext_Person_history(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Person", field.Name)
 }
@@ -4337,6 +5318,8 @@ func (ec *executionContext) childFields_Policy(ctx context.Context, field graphq
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Policy_id(ctx, field)
+	case "version":
+		return ec.fieldContext_Policy_version(ctx, field)
 	case "name":
 		return ec.fieldContext_Policy_name(ctx, field)
 	case "names":
@@ -4365,6 +5348,8 @@ func (ec *executionContext) childFields_Policy(ctx context.Context, field graphq
 		return ec.fieldContext_Policy_endDate(ctx, field)
 	case "relationships":
 		return ec.fieldContext_Policy_relationships(ctx, field)
+	case "history":
+		return ec.fieldContext_Policy_history(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Policy", field.Name)
 }
@@ -4433,6 +5418,10 @@ func (ec *executionContext) childFields_Relationship(ctx context.Context, field 
 		return ec.fieldContext_Relationship_inferred(ctx, field)
 	case "inferredReason":
 		return ec.fieldContext_Relationship_inferredReason(ctx, field)
+	case "version":
+		return ec.fieldContext_Relationship_version(ctx, field)
+	case "history":
+		return ec.fieldContext_Relationship_history(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Relationship", field.Name)
 }
@@ -4459,6 +5448,24 @@ func (ec *executionContext) childFields_RelationshipEdge(ctx context.Context, fi
 		return ec.fieldContext_RelationshipEdge_direction(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RelationshipEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_RelationshipPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "relationship":
+		return ec.fieldContext_RelationshipPayload_relationship(ctx, field)
+	case "revision":
+		return ec.fieldContext_RelationshipPayload_revision(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RelationshipPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_RevertPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "revision":
+		return ec.fieldContext_RevertPayload_revision(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RevertPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Revision(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4499,6 +5506,16 @@ func (ec *executionContext) childFields_RevisionChange(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type RevisionChange", field.Name)
 }
 
+func (ec *executionContext) childFields_RevisionConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_RevisionConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_RevisionConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RevisionConnection", field.Name)
+}
+
 func (ec *executionContext) childFields_RevisionEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "cursor":
@@ -4535,6 +5552,8 @@ func (ec *executionContext) childFields_Source(ctx context.Context, field graphq
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Source_id(ctx, field)
+	case "version":
+		return ec.fieldContext_Source_version(ctx, field)
 	case "name":
 		return ec.fieldContext_Source_name(ctx, field)
 	case "names":
@@ -4565,6 +5584,8 @@ func (ec *executionContext) childFields_Source(ctx context.Context, field graphq
 		return ec.fieldContext_Source_citedBy(ctx, field)
 	case "relationships":
 		return ec.fieldContext_Source_relationships(ctx, field)
+	case "history":
+		return ec.fieldContext_Source_history(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Source", field.Name)
 }
@@ -4595,6 +5616,8 @@ func (ec *executionContext) childFields_Statistic(ctx context.Context, field gra
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Statistic_id(ctx, field)
+	case "version":
+		return ec.fieldContext_Statistic_version(ctx, field)
 	case "name":
 		return ec.fieldContext_Statistic_name(ctx, field)
 	case "names":
@@ -4627,6 +5650,8 @@ func (ec *executionContext) childFields_Statistic(ctx context.Context, field gra
 		return ec.fieldContext_Statistic_endDate(ctx, field)
 	case "relationships":
 		return ec.fieldContext_Statistic_relationships(ctx, field)
+	case "history":
+		return ec.fieldContext_Statistic_history(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Statistic", field.Name)
 }
@@ -4803,6 +5828,28 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
+func (ec *executionContext) field_Country_history_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Country_name_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4852,6 +5899,28 @@ func (ec *executionContext) field_Country_relationships_args(ctx context.Context
 		return nil, err
 	}
 	args["after"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Event_history_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
 	return args, nil
 }
 
@@ -4907,6 +5976,28 @@ func (ec *executionContext) field_Event_relationships_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_LegalCase_history_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_LegalCase_name_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4956,6 +6047,182 @@ func (ec *executionContext) field_LegalCase_relationships_args(ctx context.Conte
 		return nil, err
 	}
 	args["after"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_addCitation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.AddCitationInput, error) {
+			return ec.unmarshalNAddCitationInput2githubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐAddCitationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createNode_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateNodeInput, error) {
+			return ec.unmarshalNCreateNodeInput2githubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐCreateNodeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createRelationship_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateRelationshipInput, error) {
+			return ec.unmarshalNCreateRelationshipInput2githubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐCreateRelationshipInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createSource_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateSourceInput, error) {
+			return ec.unmarshalNCreateSourceInput2githubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐCreateSourceInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteNode_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.DeleteNodeInput, error) {
+			return ec.unmarshalNDeleteNodeInput2githubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐDeleteNodeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteRelationship_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.DeleteRelationshipInput, error) {
+			return ec.unmarshalNDeleteRelationshipInput2githubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐDeleteRelationshipInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_mergeNodes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.MergeNodesInput, error) {
+			return ec.unmarshalNMergeNodesInput2githubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐMergeNodesInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_removeCitation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RemoveCitationInput, error) {
+			return ec.unmarshalNRemoveCitationInput2githubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐRemoveCitationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_revert_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RevertInput, error) {
+			return ec.unmarshalNRevertInput2githubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐRevertInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateNode_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateNodeInput, error) {
+			return ec.unmarshalNUpdateNodeInput2githubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐUpdateNodeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateRelationship_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateRelationshipInput, error) {
+			return ec.unmarshalNUpdateRelationshipInput2githubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐUpdateRelationshipInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Organization_history_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
 	return args, nil
 }
 
@@ -5011,6 +6278,28 @@ func (ec *executionContext) field_Organization_relationships_args(ctx context.Co
 	return args, nil
 }
 
+func (ec *executionContext) field_Person_history_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Person_name_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5060,6 +6349,28 @@ func (ec *executionContext) field_Person_relationships_args(ctx context.Context,
 		return nil, err
 	}
 	args["after"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Policy_history_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
 	return args, nil
 }
 
@@ -5823,6 +7134,52 @@ func (ec *executionContext) field_Query_rank_args(ctx context.Context, rawArgs m
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_revisions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "author",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["author"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "since",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["since"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "until",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["until"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg4
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_searchCitations_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6021,7 +7378,51 @@ func (ec *executionContext) field_Query_timeline_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_Relationship_history_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Source_citedBy_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Source_history_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
@@ -6096,6 +7497,28 @@ func (ec *executionContext) field_Source_relationships_args(ctx context.Context,
 }
 
 func (ec *executionContext) field_Source_supports_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Statistic_history_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
@@ -6330,6 +7753,102 @@ func (ec *executionContext) fieldContext_Citation_source(_ context.Context, fiel
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Source(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CitationPayload_node(ctx context.Context, field graphql.CollectedField, obj *model.CitationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CitationPayload_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Node) graphql.Marshaler {
+			return ec.marshalONode2githubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐNode(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CitationPayload_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CitationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CitationPayload_relationship(ctx context.Context, field graphql.CollectedField, obj *model.CitationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CitationPayload_relationship(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Relationship, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Relationship) graphql.Marshaler {
+			return ec.marshalORelationship2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐRelationship(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CitationPayload_relationship(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CitationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Relationship(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CitationPayload_revision(ctx context.Context, field graphql.CollectedField, obj *model.CitationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CitationPayload_revision(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Revision, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Revision) graphql.Marshaler {
+			return ec.marshalNRevision2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐRevision(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CitationPayload_revision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CitationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Revision(ctx, field)
 		},
 	}
 	return fc, nil
@@ -6784,6 +8303,29 @@ func (ec *executionContext) fieldContext_Country_id(_ context.Context, field gra
 	return graphql.NewScalarFieldContext("Country", field, false, false, "ID")
 }
 
+func (ec *executionContext) _Country_version(ctx context.Context, field graphql.CollectedField, obj *model.Country) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Country_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Country_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Country", field, false, false, "Int")
+}
+
 func (ec *executionContext) _Country_name(ctx context.Context, field graphql.CollectedField, obj *model.Country) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7074,6 +8616,50 @@ func (ec *executionContext) fieldContext_Country_relationships(ctx context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Country_history(ctx context.Context, field graphql.CollectedField, obj *model.Country) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Country_history(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Country().History(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RevisionConnection) graphql.Marshaler {
+			return ec.marshalNRevisionConnection2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐRevisionConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Country_history(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Country",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RevisionConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Country_history_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _CountryConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.CountryConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7216,6 +8802,61 @@ func (ec *executionContext) fieldContext_CountryEdge_node(_ context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _DeletePayload_id(ctx context.Context, field graphql.CollectedField, obj *model.DeletePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeletePayload_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeletePayload_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeletePayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _DeletePayload_revision(ctx context.Context, field graphql.CollectedField, obj *model.DeletePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeletePayload_revision(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Revision, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Revision) graphql.Marshaler {
+			return ec.marshalNRevision2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐRevision(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeletePayload_revision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DeletePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Revision(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Event_id(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7237,6 +8878,29 @@ func (ec *executionContext) _Event_id(ctx context.Context, field graphql.Collect
 }
 func (ec *executionContext) fieldContext_Event_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Event", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Event_version(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Event_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Event", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Event_name(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
@@ -7598,6 +9262,50 @@ func (ec *executionContext) fieldContext_Event_relationships(ctx context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Event_history(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_history(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Event().History(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RevisionConnection) graphql.Marshaler {
+			return ec.marshalNRevisionConnection2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐRevisionConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Event_history(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Event",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RevisionConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Event_history_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _EventConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.EventConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7761,6 +9469,29 @@ func (ec *executionContext) _LegalCase_id(ctx context.Context, field graphql.Col
 }
 func (ec *executionContext) fieldContext_LegalCase_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("LegalCase", field, false, false, "ID")
+}
+
+func (ec *executionContext) _LegalCase_version(ctx context.Context, field graphql.CollectedField, obj *model.LegalCase) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LegalCase_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LegalCase_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LegalCase", field, false, false, "Int")
 }
 
 func (ec *executionContext) _LegalCase_name(ctx context.Context, field graphql.CollectedField, obj *model.LegalCase) (ret graphql.Marshaler) {
@@ -8122,6 +9853,50 @@ func (ec *executionContext) fieldContext_LegalCase_relationships(ctx context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _LegalCase_history(ctx context.Context, field graphql.CollectedField, obj *model.LegalCase) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LegalCase_history(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.LegalCase().History(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RevisionConnection) graphql.Marshaler {
+			return ec.marshalNRevisionConnection2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐRevisionConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LegalCase_history(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LegalCase",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RevisionConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_LegalCase_history_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _LegalCaseConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.LegalCaseConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8260,6 +10035,490 @@ func (ec *executionContext) fieldContext_LegalCaseEdge_node(_ context.Context, f
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_LegalCase(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createSource(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createSource(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateSource(ctx, fc.Args["input"].(model.CreateSourceInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NodePayload) graphql.Marshaler {
+			return ec.marshalNNodePayload2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐNodePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createSource(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NodePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createSource_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createNode(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createNode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateNode(ctx, fc.Args["input"].(model.CreateNodeInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NodePayload) graphql.Marshaler {
+			return ec.marshalNNodePayload2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐNodePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createNode(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NodePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createNode_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateNode(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateNode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateNode(ctx, fc.Args["input"].(model.UpdateNodeInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NodePayload) graphql.Marshaler {
+			return ec.marshalNNodePayload2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐNodePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateNode(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NodePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateNode_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteNode(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteNode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteNode(ctx, fc.Args["input"].(model.DeleteNodeInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DeletePayload) graphql.Marshaler {
+			return ec.marshalNDeletePayload2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐDeletePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteNode(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeletePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteNode_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createRelationship(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createRelationship(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateRelationship(ctx, fc.Args["input"].(model.CreateRelationshipInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RelationshipPayload) graphql.Marshaler {
+			return ec.marshalNRelationshipPayload2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐRelationshipPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createRelationship(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RelationshipPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createRelationship_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateRelationship(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateRelationship(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateRelationship(ctx, fc.Args["input"].(model.UpdateRelationshipInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RelationshipPayload) graphql.Marshaler {
+			return ec.marshalNRelationshipPayload2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐRelationshipPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateRelationship(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RelationshipPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateRelationship_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteRelationship(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteRelationship(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteRelationship(ctx, fc.Args["input"].(model.DeleteRelationshipInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DeletePayload) graphql.Marshaler {
+			return ec.marshalNDeletePayload2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐDeletePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteRelationship(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeletePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteRelationship_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_addCitation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addCitation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddCitation(ctx, fc.Args["input"].(model.AddCitationInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CitationPayload) graphql.Marshaler {
+			return ec.marshalNCitationPayload2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐCitationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addCitation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CitationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addCitation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_removeCitation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_removeCitation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RemoveCitation(ctx, fc.Args["input"].(model.RemoveCitationInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CitationPayload) graphql.Marshaler {
+			return ec.marshalNCitationPayload2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐCitationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_removeCitation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CitationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_removeCitation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_mergeNodes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_mergeNodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().MergeNodes(ctx, fc.Args["input"].(model.MergeNodesInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NodePayload) graphql.Marshaler {
+			return ec.marshalNNodePayload2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐNodePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_mergeNodes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NodePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_mergeNodes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_revert(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_revert(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().Revert(ctx, fc.Args["input"].(model.RevertInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RevertPayload) graphql.Marshaler {
+			return ec.marshalNRevertPayload2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐRevertPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_revert(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RevertPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_revert_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -8608,6 +10867,70 @@ func (ec *executionContext) fieldContext_NodeEdge_node(_ context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _NodePayload_node(ctx context.Context, field graphql.CollectedField, obj *model.NodePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NodePayload_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Node) graphql.Marshaler {
+			return ec.marshalNNode2githubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐNode(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NodePayload_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NodePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NodePayload_revision(ctx context.Context, field graphql.CollectedField, obj *model.NodePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NodePayload_revision(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Revision, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Revision) graphql.Marshaler {
+			return ec.marshalNRevision2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐRevision(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NodePayload_revision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NodePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Revision(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Organization_id(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8629,6 +10952,29 @@ func (ec *executionContext) _Organization_id(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_Organization_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Organization", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Organization_version(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organization_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Organization_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Organization", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Organization_name(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
@@ -8938,6 +11284,50 @@ func (ec *executionContext) fieldContext_Organization_relationships(ctx context.
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Organization_relationships_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Organization_history(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organization_history(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Organization().History(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RevisionConnection) graphql.Marshaler {
+			return ec.marshalNRevisionConnection2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐRevisionConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Organization_history(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Organization",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RevisionConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Organization_history_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -9329,6 +11719,29 @@ func (ec *executionContext) fieldContext_Person_id(_ context.Context, field grap
 	return graphql.NewScalarFieldContext("Person", field, false, false, "ID")
 }
 
+func (ec *executionContext) _Person_version(ctx context.Context, field graphql.CollectedField, obj *model.Person) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Person_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Person_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Person", field, false, false, "Int")
+}
+
 func (ec *executionContext) _Person_name(ctx context.Context, field graphql.CollectedField, obj *model.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9619,6 +12032,50 @@ func (ec *executionContext) fieldContext_Person_relationships(ctx context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Person_history(ctx context.Context, field graphql.CollectedField, obj *model.Person) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Person_history(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Person().History(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RevisionConnection) graphql.Marshaler {
+			return ec.marshalNRevisionConnection2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐRevisionConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Person_history(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Person",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RevisionConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Person_history_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PersonConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.PersonConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9782,6 +12239,29 @@ func (ec *executionContext) _Policy_id(ctx context.Context, field graphql.Collec
 }
 func (ec *executionContext) fieldContext_Policy_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Policy", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Policy_version(ctx context.Context, field graphql.CollectedField, obj *model.Policy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Policy_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Policy_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Policy", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Policy_name(ctx context.Context, field graphql.CollectedField, obj *model.Policy) (ret graphql.Marshaler) {
@@ -10160,6 +12640,50 @@ func (ec *executionContext) fieldContext_Policy_relationships(ctx context.Contex
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Policy_relationships_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Policy_history(ctx context.Context, field graphql.CollectedField, obj *model.Policy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Policy_history(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Policy().History(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RevisionConnection) graphql.Marshaler {
+			return ec.marshalNRevisionConnection2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐRevisionConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Policy_history(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Policy",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RevisionConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Policy_history_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -10830,6 +13354,50 @@ func (ec *executionContext) fieldContext_Query_sources(ctx context.Context, fiel
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_sources_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_revisions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_revisions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Revisions(ctx, fc.Args["author"].(*string), fc.Args["since"].(*string), fc.Args["until"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RevisionConnection) graphql.Marshaler {
+			return ec.marshalNRevisionConnection2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐRevisionConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_revisions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RevisionConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_revisions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -11603,6 +14171,73 @@ func (ec *executionContext) fieldContext_Relationship_inferredReason(_ context.C
 	return graphql.NewScalarFieldContext("Relationship", field, false, false, "String")
 }
 
+func (ec *executionContext) _Relationship_version(ctx context.Context, field graphql.CollectedField, obj *model.Relationship) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Relationship_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Relationship_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Relationship", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Relationship_history(ctx context.Context, field graphql.CollectedField, obj *model.Relationship) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Relationship_history(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Relationship().History(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RevisionConnection) graphql.Marshaler {
+			return ec.marshalNRevisionConnection2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐRevisionConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Relationship_history(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Relationship",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RevisionConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Relationship_history_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _RelationshipConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.RelationshipConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11775,6 +14410,102 @@ func (ec *executionContext) _RelationshipEdge_direction(ctx context.Context, fie
 }
 func (ec *executionContext) fieldContext_RelationshipEdge_direction(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RelationshipEdge", field, false, false, "Direction")
+}
+
+func (ec *executionContext) _RelationshipPayload_relationship(ctx context.Context, field graphql.CollectedField, obj *model.RelationshipPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationshipPayload_relationship(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Relationship, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Relationship) graphql.Marshaler {
+			return ec.marshalNRelationship2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐRelationship(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RelationshipPayload_relationship(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RelationshipPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Relationship(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RelationshipPayload_revision(ctx context.Context, field graphql.CollectedField, obj *model.RelationshipPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationshipPayload_revision(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Revision, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Revision) graphql.Marshaler {
+			return ec.marshalNRevision2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐRevision(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RelationshipPayload_revision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RelationshipPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Revision(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RevertPayload_revision(ctx context.Context, field graphql.CollectedField, obj *model.RevertPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RevertPayload_revision(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Revision, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Revision) graphql.Marshaler {
+			return ec.marshalNRevision2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐRevision(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RevertPayload_revision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RevertPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Revision(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Revision_id(ctx context.Context, field graphql.CollectedField, obj *model.Revision) (ret graphql.Marshaler) {
@@ -12369,6 +15100,29 @@ func (ec *executionContext) fieldContext_Source_id(_ context.Context, field grap
 	return graphql.NewScalarFieldContext("Source", field, false, false, "ID")
 }
 
+func (ec *executionContext) _Source_version(ctx context.Context, field graphql.CollectedField, obj *model.Source) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Source_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Source_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Source", field, false, false, "Int")
+}
+
 func (ec *executionContext) _Source_name(ctx context.Context, field graphql.CollectedField, obj *model.Source) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12816,6 +15570,50 @@ func (ec *executionContext) fieldContext_Source_relationships(ctx context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Source_history(ctx context.Context, field graphql.CollectedField, obj *model.Source) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Source_history(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Source().History(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RevisionConnection) graphql.Marshaler {
+			return ec.marshalNRevisionConnection2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐRevisionConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Source_history(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Source",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RevisionConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Source_history_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _SourceConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.SourceConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12979,6 +15777,29 @@ func (ec *executionContext) _Statistic_id(ctx context.Context, field graphql.Col
 }
 func (ec *executionContext) fieldContext_Statistic_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Statistic", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Statistic_version(ctx context.Context, field graphql.CollectedField, obj *model.Statistic) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Statistic_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Statistic_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Statistic", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Statistic_name(ctx context.Context, field graphql.CollectedField, obj *model.Statistic) (ret graphql.Marshaler) {
@@ -13403,6 +16224,50 @@ func (ec *executionContext) fieldContext_Statistic_relationships(ctx context.Con
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Statistic_relationships_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Statistic_history(ctx context.Context, field graphql.CollectedField, obj *model.Statistic) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Statistic_history(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Statistic().History(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RevisionConnection) graphql.Marshaler {
+			return ec.marshalNRevisionConnection2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐRevisionConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Statistic_history(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Statistic",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RevisionConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Statistic_history_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -14897,6 +17762,1019 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputAddCitationInput(ctx context.Context, obj any) (model.AddCitationInput, error) {
+	var it model.AddCitationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"record", "expectedVersion", "citation", "reason", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "record":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("record"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Record = data
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
+		case "citation":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("citation"))
+			data, err := ec.unmarshalNCitationInput2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐCitationInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Citation = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAddCitationInput unmarshals raw into the AddCitationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAddCitationInput(ctx context.Context, raw any) (model.AddCitationInput, error) {
+	var out model.AddCitationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AddCitationInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCitationInput(ctx context.Context, obj any) (model.CitationInput, error) {
+	var it model.CitationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"source", "quote", "locator"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "quote":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("quote"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Quote = data
+		case "locator":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("locator"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Locator = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCitationInput unmarshals raw into the CitationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCitationInput(ctx context.Context, raw any) (model.CitationInput, error) {
+	var out model.CitationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CitationInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateNodeInput(ctx context.Context, obj any) (model.CreateNodeInput, error) {
+	var it model.CreateNodeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["inferred"]; !present {
+		asMap["inferred"] = false
+	}
+
+	fieldsInOrder := [...]string{"type", "id", "name", "names", "aliases", "description", "kind", "country", "status", "startDate", "endDate", "docket", "value", "unit", "measure", "qualifier", "inferred", "inferredReason", "citations", "reason", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalNNodeType2githubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐNodeType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "names":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("names"))
+			data, err := ec.unmarshalONameInput2ᚕᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐNameInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Names = data
+		case "aliases":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("aliases"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Aliases = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "country":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("country"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Country = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "startDate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startDate"))
+			data, err := ec.unmarshalOPartialDate2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartDate = data
+		case "endDate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endDate"))
+			data, err := ec.unmarshalOPartialDate2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndDate = data
+		case "docket":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("docket"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Docket = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		case "unit":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unit"))
+			data, err := ec.unmarshalOUnit2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐUnit(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Unit = data
+		case "measure":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("measure"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Measure = data
+		case "qualifier":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("qualifier"))
+			data, err := ec.unmarshalOQualifier2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐQualifier(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Qualifier = data
+		case "inferred":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inferred"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Inferred = data
+		case "inferredReason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inferredReason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InferredReason = data
+		case "citations":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("citations"))
+			data, err := ec.unmarshalNCitationInput2ᚕᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐCitationInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Citations = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateNodeInput unmarshals raw into the CreateNodeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateNodeInput(ctx context.Context, raw any) (model.CreateNodeInput, error) {
+	var out model.CreateNodeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateNodeInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateRelationshipInput(ctx context.Context, obj any) (model.CreateRelationshipInput, error) {
+	var it model.CreateRelationshipInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["inferred"]; !present {
+		asMap["inferred"] = false
+	}
+
+	fieldsInOrder := [...]string{"id", "type", "from", "to", "role", "outcome", "description", "startDate", "endDate", "inferred", "inferredReason", "citations", "reason", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalNRelationshipType2githubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐRelationshipType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		case "from":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("from"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.From = data
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.To = data
+		case "role":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("role"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Role = data
+		case "outcome":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("outcome"))
+			data, err := ec.unmarshalORulingOutcome2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐRulingOutcome(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Outcome = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "startDate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startDate"))
+			data, err := ec.unmarshalOPartialDate2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartDate = data
+		case "endDate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endDate"))
+			data, err := ec.unmarshalOPartialDate2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndDate = data
+		case "inferred":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inferred"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Inferred = data
+		case "inferredReason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inferredReason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InferredReason = data
+		case "citations":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("citations"))
+			data, err := ec.unmarshalNCitationInput2ᚕᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐCitationInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Citations = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateRelationshipInput unmarshals raw into the CreateRelationshipInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateRelationshipInput(ctx context.Context, raw any) (model.CreateRelationshipInput, error) {
+	var out model.CreateRelationshipInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateRelationshipInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateSourceInput(ctx context.Context, obj any) (model.CreateSourceInput, error) {
+	var it model.CreateSourceInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "name", "names", "aliases", "description", "kind", "publisher", "url", "publishedDate", "text", "sha256", "reason", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "names":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("names"))
+			data, err := ec.unmarshalONameInput2ᚕᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐNameInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Names = data
+		case "aliases":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("aliases"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Aliases = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNSourceKind2githubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐSourceKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "publisher":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publisher"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Publisher = data
+		case "url":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("url"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.URL = data
+		case "publishedDate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publishedDate"))
+			data, err := ec.unmarshalOPartialDate2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PublishedDate = data
+		case "text":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("text"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Text = data
+		case "sha256":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sha256"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Sha256 = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateSourceInput unmarshals raw into the CreateSourceInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateSourceInput(ctx context.Context, raw any) (model.CreateSourceInput, error) {
+	var out model.CreateSourceInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateSourceInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDeleteNodeInput(ctx context.Context, obj any) (model.DeleteNodeInput, error) {
+	var it model.DeleteNodeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "expectedVersion", "reason", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDeleteNodeInput unmarshals raw into the DeleteNodeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDeleteNodeInput(ctx context.Context, raw any) (model.DeleteNodeInput, error) {
+	var out model.DeleteNodeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DeleteNodeInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDeleteRelationshipInput(ctx context.Context, obj any) (model.DeleteRelationshipInput, error) {
+	var it model.DeleteRelationshipInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "expectedVersion", "reason", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDeleteRelationshipInput unmarshals raw into the DeleteRelationshipInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDeleteRelationshipInput(ctx context.Context, raw any) (model.DeleteRelationshipInput, error) {
+	var out model.DeleteRelationshipInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DeleteRelationshipInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputMergeNodesInput(ctx context.Context, obj any) (model.MergeNodesInput, error) {
+	var it model.MergeNodesInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"keep", "keepVersion", "merge", "mergeVersion", "reason", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "keep":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keep"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Keep = data
+		case "keepVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keepVersion"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KeepVersion = data
+		case "merge":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("merge"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Merge = data
+		case "mergeVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mergeVersion"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MergeVersion = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalMergeNodesInput unmarshals raw into the MergeNodesInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalMergeNodesInput(ctx context.Context, raw any) (model.MergeNodesInput, error) {
+	var out model.MergeNodesInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "MergeNodesInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputNameInput(ctx context.Context, obj any) (model.NameInput, error) {
+	var it model.NameInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["inferred"]; !present {
+		asMap["inferred"] = false
+	}
+
+	fieldsInOrder := [...]string{"value", "lang", "kind", "inferred", "inferredReason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		case "lang":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lang"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Lang = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNNameKind2githubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐNameKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "inferred":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inferred"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Inferred = data
+		case "inferredReason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inferredReason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InferredReason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalNameInput unmarshals raw into the NameInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalNameInput(ctx context.Context, raw any) (model.NameInput, error) {
+	var out model.NameInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "NameInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputNodeChanges(ctx context.Context, obj any) (model.NodeChanges, error) {
+	var it model.NodeChanges
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "names", "aliases", "description", "kind", "country", "status", "startDate", "endDate", "docket", "value", "unit", "measure", "qualifier", "publisher", "url", "inferred", "inferredReason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "names":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("names"))
+			data, err := ec.unmarshalONameInput2ᚕᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐNameInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Names = data
+		case "aliases":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("aliases"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Aliases = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "country":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("country"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Country = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "startDate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startDate"))
+			data, err := ec.unmarshalOPartialDate2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartDate = data
+		case "endDate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endDate"))
+			data, err := ec.unmarshalOPartialDate2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndDate = data
+		case "docket":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("docket"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Docket = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		case "unit":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unit"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Unit = data
+		case "measure":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("measure"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Measure = data
+		case "qualifier":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("qualifier"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Qualifier = data
+		case "publisher":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publisher"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Publisher = data
+		case "url":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("url"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.URL = data
+		case "inferred":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inferred"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Inferred = data
+		case "inferredReason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inferredReason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InferredReason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalNodeChanges unmarshals raw into the NodeChanges input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalNodeChanges(ctx context.Context, raw any) (model.NodeChanges, error) {
+	var out model.NodeChanges
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "NodeChanges", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputNodeFilter(ctx context.Context, obj any) (model.NodeFilter, error) {
 	var it model.NodeFilter
 	if obj == nil {
@@ -14957,6 +18835,374 @@ func (ec *executionContext) unmarshalInputNodeFilter(ctx context.Context, obj an
 func UnmarshalNodeFilter(ctx context.Context, raw any) (model.NodeFilter, error) {
 	var out model.NodeFilter
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "NodeFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRelationshipChanges(ctx context.Context, obj any) (model.RelationshipChanges, error) {
+	var it model.RelationshipChanges
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"role", "outcome", "description", "startDate", "endDate", "inferred", "inferredReason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "role":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("role"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Role = data
+		case "outcome":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("outcome"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Outcome = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "startDate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startDate"))
+			data, err := ec.unmarshalOPartialDate2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartDate = data
+		case "endDate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endDate"))
+			data, err := ec.unmarshalOPartialDate2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndDate = data
+		case "inferred":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inferred"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Inferred = data
+		case "inferredReason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inferredReason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InferredReason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRelationshipChanges unmarshals raw into the RelationshipChanges input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRelationshipChanges(ctx context.Context, raw any) (model.RelationshipChanges, error) {
+	var out model.RelationshipChanges
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RelationshipChanges", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRemoveCitationInput(ctx context.Context, obj any) (model.RemoveCitationInput, error) {
+	var it model.RemoveCitationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"record", "expectedVersion", "source", "quote", "reason", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "record":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("record"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Record = data
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "quote":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("quote"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Quote = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRemoveCitationInput unmarshals raw into the RemoveCitationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRemoveCitationInput(ctx context.Context, raw any) (model.RemoveCitationInput, error) {
+	var out model.RemoveCitationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RemoveCitationInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRevertInput(ctx context.Context, obj any) (model.RevertInput, error) {
+	var it model.RevertInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["force"]; !present {
+		asMap["force"] = false
+	}
+
+	fieldsInOrder := [...]string{"revisionId", "force", "reason", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "revisionId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("revisionId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RevisionID = data
+		case "force":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("force"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Force = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRevertInput unmarshals raw into the RevertInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRevertInput(ctx context.Context, raw any) (model.RevertInput, error) {
+	var out model.RevertInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RevertInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateNodeInput(ctx context.Context, obj any) (model.UpdateNodeInput, error) {
+	var it model.UpdateNodeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "expectedVersion", "set", "reason", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
+		case "set":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("set"))
+			data, err := ec.unmarshalNNodeChanges2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐNodeChanges(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Set = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateNodeInput unmarshals raw into the UpdateNodeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateNodeInput(ctx context.Context, raw any) (model.UpdateNodeInput, error) {
+	var out model.UpdateNodeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateNodeInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateRelationshipInput(ctx context.Context, obj any) (model.UpdateRelationshipInput, error) {
+	var it model.UpdateRelationshipInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "expectedVersion", "set", "reason", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
+		case "set":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("set"))
+			data, err := ec.unmarshalNRelationshipChanges2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐRelationshipChanges(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Set = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateRelationshipInput unmarshals raw into the UpdateRelationshipInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateRelationshipInput(ctx context.Context, raw any) (model.UpdateRelationshipInput, error) {
+	var out model.UpdateRelationshipInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateRelationshipInput", raw, &out)
 	return out, err
 }
 
@@ -15092,6 +19338,49 @@ func (ec *executionContext) _Citation(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "source":
 			out.Values[i] = ec._Citation_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var citationPayloadImplementors = []string{"CitationPayload"}
+
+func (ec *executionContext) _CitationPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CitationPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, citationPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CitationPayload")
+		case "node":
+			out.Values[i] = ec._CitationPayload_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "relationship":
+			out.Values[i] = ec._CitationPayload_relationship(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "revision":
+			out.Values[i] = ec._CitationPayload_revision(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -15315,6 +19604,11 @@ func (ec *executionContext) _Country(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "version":
+			out.Values[i] = ec._Country_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "name":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -15366,6 +19660,12 @@ func (ec *executionContext) _Country(ctx context.Context, sel ast.SelectionSet, 
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Country_relationships(ctx, field, obj)
+				})
+		case "history":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Country_history(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -15465,6 +19765,44 @@ func (ec *executionContext) _CountryEdge(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var deletePayloadImplementors = []string{"DeletePayload"}
+
+func (ec *executionContext) _DeletePayload(ctx context.Context, sel ast.SelectionSet, obj *model.DeletePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deletePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeletePayload")
+		case "id":
+			out.Values[i] = ec._DeletePayload_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revision":
+			out.Values[i] = ec._DeletePayload_revision(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var eventImplementors = []string{"Event", "Node"}
 
 func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, obj *model.Event) graphql.Marshaler {
@@ -15478,6 +19816,11 @@ func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, ob
 			out.Values[i] = graphql.MarshalString("Event")
 		case "id":
 			out.Values[i] = ec._Event_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "version":
+			out.Values[i] = ec._Event_version(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -15547,6 +19890,12 @@ func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, ob
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Event_relationships(ctx, field, obj)
+				})
+		case "history":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Event_history(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -15662,6 +20011,11 @@ func (ec *executionContext) _LegalCase(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "version":
+			out.Values[i] = ec._LegalCase_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "name":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -15728,6 +20082,12 @@ func (ec *executionContext) _LegalCase(ctx context.Context, sel ast.SelectionSet
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._LegalCase_relationships(ctx, field, obj)
+				})
+		case "history":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LegalCase_history(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -15807,6 +20167,119 @@ func (ec *executionContext) _LegalCaseEdge(ctx context.Context, sel ast.Selectio
 			}
 		case "node":
 			out.Values[i] = ec._LegalCaseEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var mutationImplementors = []string{"Mutation"}
+
+func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mutationImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Mutation",
+	})
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
+			Object: field.Name,
+			Field:  field,
+		})
+
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Mutation")
+		case "createSource":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createSource(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createNode":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createNode(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateNode":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateNode(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteNode":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteNode(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createRelationship":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createRelationship(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateRelationship":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateRelationship(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteRelationship":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteRelationship(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "addCitation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addCitation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removeCitation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_removeCitation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "mergeNodes":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_mergeNodes(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revert":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_revert(ctx, field)
+			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -16004,6 +20477,44 @@ func (ec *executionContext) _NodeEdge(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var nodePayloadImplementors = []string{"NodePayload"}
+
+func (ec *executionContext) _NodePayload(ctx context.Context, sel ast.SelectionSet, obj *model.NodePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, nodePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NodePayload")
+		case "node":
+			out.Values[i] = ec._NodePayload_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revision":
+			out.Values[i] = ec._NodePayload_revision(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var organizationImplementors = []string{"Organization", "Node", "Actor"}
 
 func (ec *executionContext) _Organization(ctx context.Context, sel ast.SelectionSet, obj *model.Organization) graphql.Marshaler {
@@ -16017,6 +20528,11 @@ func (ec *executionContext) _Organization(ctx context.Context, sel ast.Selection
 			out.Values[i] = graphql.MarshalString("Organization")
 		case "id":
 			out.Values[i] = ec._Organization_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "version":
+			out.Values[i] = ec._Organization_version(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -16076,6 +20592,12 @@ func (ec *executionContext) _Organization(ctx context.Context, sel ast.Selection
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Organization_relationships(ctx, field, obj)
+				})
+		case "history":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Organization_history(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -16315,6 +20837,11 @@ func (ec *executionContext) _Person(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "version":
+			out.Values[i] = ec._Person_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "name":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -16366,6 +20893,12 @@ func (ec *executionContext) _Person(ctx context.Context, sel ast.SelectionSet, o
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Person_relationships(ctx, field, obj)
+				})
+		case "history":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Person_history(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -16481,6 +21014,11 @@ func (ec *executionContext) _Policy(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "version":
+			out.Values[i] = ec._Policy_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "name":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -16552,6 +21090,12 @@ func (ec *executionContext) _Policy(ctx context.Context, sel ast.SelectionSet, o
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Policy_relationships(ctx, field, obj)
+				})
+		case "history":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Policy_history(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -16742,6 +21286,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_sources(ctx, field)
 				})
+		case "revisions":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_revisions(ctx, field)
+				})
 		case "neighborhood":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -16866,73 +21416,84 @@ func (ec *executionContext) _Relationship(ctx context.Context, sel ast.Selection
 		case "id":
 			out.Values[i] = ec._Relationship_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "type":
 			out.Values[i] = ec._Relationship_type(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "from":
 			out.Values[i] = ec._Relationship_from(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "to":
 			out.Values[i] = ec._Relationship_to(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "role":
 			out.Values[i] = ec._Relationship_role(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "outcome":
 			out.Values[i] = ec._Relationship_outcome(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "description":
 			out.Values[i] = ec._Relationship_description(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "startDate":
 			out.Values[i] = ec._Relationship_startDate(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "endDate":
 			out.Values[i] = ec._Relationship_endDate(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "startDay":
 			out.Values[i] = ec._Relationship_startDay(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "endDay":
 			out.Values[i] = ec._Relationship_endDay(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "citations":
 			out.Values[i] = ec._Relationship_citations(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "inferred":
 			out.Values[i] = ec._Relationship_inferred(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "inferredReason":
 			out.Values[i] = ec._Relationship_inferredReason(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "version":
+			out.Values[i] = ec._Relationship_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "history":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Relationship_history(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -17016,6 +21577,77 @@ func (ec *executionContext) _RelationshipEdge(ctx context.Context, sel ast.Selec
 			}
 		case "direction":
 			out.Values[i] = ec._RelationshipEdge_direction(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var relationshipPayloadImplementors = []string{"RelationshipPayload"}
+
+func (ec *executionContext) _RelationshipPayload(ctx context.Context, sel ast.SelectionSet, obj *model.RelationshipPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, relationshipPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RelationshipPayload")
+		case "relationship":
+			out.Values[i] = ec._RelationshipPayload_relationship(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revision":
+			out.Values[i] = ec._RelationshipPayload_revision(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var revertPayloadImplementors = []string{"RevertPayload"}
+
+func (ec *executionContext) _RevertPayload(ctx context.Context, sel ast.SelectionSet, obj *model.RevertPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, revertPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RevertPayload")
+		case "revision":
+			out.Values[i] = ec._RevertPayload_revision(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -17330,6 +21962,11 @@ func (ec *executionContext) _Source(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "version":
+			out.Values[i] = ec._Source_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "name":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -17408,6 +22045,12 @@ func (ec *executionContext) _Source(ctx context.Context, sel ast.SelectionSet, o
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Source_relationships(ctx, field, obj)
+				})
+		case "history":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Source_history(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -17523,6 +22166,11 @@ func (ec *executionContext) _Statistic(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "version":
+			out.Values[i] = ec._Statistic_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "name":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -17604,6 +22252,12 @@ func (ec *executionContext) _Statistic(ctx context.Context, sel ast.SelectionSet
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Statistic_relationships(ctx, field, obj)
+				})
+		case "history":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Statistic_history(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -18209,6 +22863,11 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
+func (ec *executionContext) unmarshalNAddCitationInput2githubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐAddCitationInput(ctx context.Context, v any) (model.AddCitationInput, error) {
+	res, err := ec.unmarshalInputAddCitationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -18255,6 +22914,33 @@ func (ec *executionContext) marshalNCitation2ᚖgithubᚗcomᚋpolicygraphᚋpol
 		return graphql.Null
 	}
 	return ec._Citation(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCitationInput2ᚕᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐCitationInputᚄ(ctx context.Context, v any) ([]*model.CitationInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.CitationInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCitationInput2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐCitationInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNCitationInput2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐCitationInput(ctx context.Context, v any) (*model.CitationInput, error) {
+	res, err := ec.unmarshalInputCitationInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCitationPayload2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐCitationPayload(ctx context.Context, sel ast.SelectionSet, v *model.CitationPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CitationPayload!")
+		return graphql.Null
+	}
+	return ec._CitationPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNCitationSearchConnection2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐCitationSearchConnection(ctx context.Context, sel ast.SelectionSet, v *model.CitationSearchConnection) graphql.Marshaler {
@@ -18359,6 +23045,39 @@ func (ec *executionContext) marshalNCountryEdge2ᚖgithubᚗcomᚋpolicygraphᚋ
 		return graphql.Null
 	}
 	return ec._CountryEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCreateNodeInput2githubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐCreateNodeInput(ctx context.Context, v any) (model.CreateNodeInput, error) {
+	res, err := ec.unmarshalInputCreateNodeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateRelationshipInput2githubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐCreateRelationshipInput(ctx context.Context, v any) (model.CreateRelationshipInput, error) {
+	res, err := ec.unmarshalInputCreateRelationshipInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateSourceInput2githubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐCreateSourceInput(ctx context.Context, v any) (model.CreateSourceInput, error) {
+	res, err := ec.unmarshalInputCreateSourceInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNDeleteNodeInput2githubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐDeleteNodeInput(ctx context.Context, v any) (model.DeleteNodeInput, error) {
+	res, err := ec.unmarshalInputDeleteNodeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDeletePayload2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐDeletePayload(ctx context.Context, sel ast.SelectionSet, v *model.DeletePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DeletePayload!")
+		return graphql.Null
+	}
+	return ec._DeletePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDeleteRelationshipInput2githubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐDeleteRelationshipInput(ctx context.Context, v any) (model.DeleteRelationshipInput, error) {
+	res, err := ec.unmarshalInputDeleteRelationshipInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNDirection2githubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐDirection(ctx context.Context, v any) (model.Direction, error) {
@@ -18532,6 +23251,11 @@ func (ec *executionContext) marshalNLegalCaseEdge2ᚖgithubᚗcomᚋpolicygraph�
 	return ec._LegalCaseEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNMergeNodesInput2githubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐMergeNodesInput(ctx context.Context, v any) (model.MergeNodesInput, error) {
+	res, err := ec.unmarshalInputMergeNodesInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNName2ᚕᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐNameᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Name) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -18554,6 +23278,11 @@ func (ec *executionContext) marshalNName2ᚖgithubᚗcomᚋpolicygraphᚋpolicyg
 		return graphql.Null
 	}
 	return ec._Name(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNNameInput2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐNameInput(ctx context.Context, v any) (*model.NameInput, error) {
+	res, err := ec.unmarshalInputNameInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNNameKind2githubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐNameKind(ctx context.Context, v any) (model.NameKind, error) {
@@ -18598,6 +23327,11 @@ func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋpolicygraphᚋpolicyg
 	return ret
 }
 
+func (ec *executionContext) unmarshalNNodeChanges2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐNodeChanges(ctx context.Context, v any) (*model.NodeChanges, error) {
+	res, err := ec.unmarshalInputNodeChanges(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNNodeConnection2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐNodeConnection(ctx context.Context, sel ast.SelectionSet, v *model.NodeConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "NodeConnection!")
@@ -18628,6 +23362,14 @@ func (ec *executionContext) marshalNNodeEdge2ᚖgithubᚗcomᚋpolicygraphᚋpol
 		return graphql.Null
 	}
 	return ec._NodeEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNNodePayload2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐNodePayload(ctx context.Context, sel ast.SelectionSet, v *model.NodePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "NodePayload!")
+		return graphql.Null
+	}
+	return ec._NodePayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNNodeType2githubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐNodeType(ctx context.Context, v any) (model.NodeType, error) {
@@ -18912,6 +23654,11 @@ func (ec *executionContext) marshalNRelationship2ᚖgithubᚗcomᚋpolicygraph�
 	return ec._Relationship(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNRelationshipChanges2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐRelationshipChanges(ctx context.Context, v any) (*model.RelationshipChanges, error) {
+	res, err := ec.unmarshalInputRelationshipChanges(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNRelationshipConnection2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐRelationshipConnection(ctx context.Context, sel ast.SelectionSet, v *model.RelationshipConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "RelationshipConnection!")
@@ -18944,6 +23691,14 @@ func (ec *executionContext) marshalNRelationshipEdge2ᚖgithubᚗcomᚋpolicygra
 	return ec._RelationshipEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNRelationshipPayload2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐRelationshipPayload(ctx context.Context, sel ast.SelectionSet, v *model.RelationshipPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RelationshipPayload!")
+		return graphql.Null
+	}
+	return ec._RelationshipPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNRelationshipType2githubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐRelationshipType(ctx context.Context, v any) (model.RelationshipType, error) {
 	var res model.RelationshipType
 	err := res.UnmarshalGQL(v)
@@ -18952,6 +23707,24 @@ func (ec *executionContext) unmarshalNRelationshipType2githubᚗcomᚋpolicygrap
 
 func (ec *executionContext) marshalNRelationshipType2githubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐRelationshipType(ctx context.Context, sel ast.SelectionSet, v model.RelationshipType) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNRemoveCitationInput2githubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐRemoveCitationInput(ctx context.Context, v any) (model.RemoveCitationInput, error) {
+	res, err := ec.unmarshalInputRemoveCitationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNRevertInput2githubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐRevertInput(ctx context.Context, v any) (model.RevertInput, error) {
+	res, err := ec.unmarshalInputRevertInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRevertPayload2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐRevertPayload(ctx context.Context, sel ast.SelectionSet, v *model.RevertPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RevertPayload!")
+		return graphql.Null
+	}
+	return ec._RevertPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNRevision2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐRevision(ctx context.Context, sel ast.SelectionSet, v *model.Revision) graphql.Marshaler {
@@ -18984,6 +23757,14 @@ func (ec *executionContext) marshalNRevisionChange2ᚖgithubᚗcomᚋpolicygraph
 		return graphql.Null
 	}
 	return ec._RevisionChange(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRevisionConnection2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐRevisionConnection(ctx context.Context, sel ast.SelectionSet, v *model.RevisionConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RevisionConnection!")
+		return graphql.Null
+	}
+	return ec._RevisionConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNRevisionEdge2ᚕᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐRevisionEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RevisionEdge) graphql.Marshaler {
@@ -19223,6 +24004,16 @@ func (ec *executionContext) unmarshalNUnit2githubᚗcomᚋpolicygraphᚋpolicygr
 
 func (ec *executionContext) marshalNUnit2githubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐUnit(ctx context.Context, sel ast.SelectionSet, v model.Unit) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNUpdateNodeInput2githubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐUpdateNodeInput(ctx context.Context, v any) (model.UpdateNodeInput, error) {
+	res, err := ec.unmarshalInputUpdateNodeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateRelationshipInput2githubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐUpdateRelationshipInput(ctx context.Context, v any) (model.UpdateRelationshipInput, error) {
+	res, err := ec.unmarshalInputUpdateRelationshipInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
@@ -19508,6 +24299,23 @@ func (ec *executionContext) marshalOEventKind2ᚕgithubᚗcomᚋpolicygraphᚋpo
 	return ret
 }
 
+func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel ast.SelectionSet, v *float64) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalFloatContext(*v)
+	return graphql.WrapContextMarshaler(ctx, res)
+}
+
 func (ec *executionContext) unmarshalOID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
 	if v == nil {
 		return nil, nil
@@ -19611,6 +24419,23 @@ func (ec *executionContext) marshalOMeasure2ᚖgithubᚗcomᚋpolicygraphᚋpoli
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) unmarshalONameInput2ᚕᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐNameInputᚄ(ctx context.Context, v any) ([]*model.NameInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.NameInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNNameInput2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐNameInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) marshalONode2githubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v model.Node) graphql.Marshaler {
@@ -19822,6 +24647,22 @@ func (ec *executionContext) marshalOPolicyStatus2ᚖgithubᚗcomᚋpolicygraph�
 	return v
 }
 
+func (ec *executionContext) unmarshalOQualifier2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐQualifier(ctx context.Context, v any) (*model.Qualifier, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.Qualifier)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOQualifier2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐQualifier(ctx context.Context, sel ast.SelectionSet, v *model.Qualifier) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) marshalORelationship2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐRelationship(ctx context.Context, sel ast.SelectionSet, v *model.Relationship) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -19881,6 +24722,41 @@ func (ec *executionContext) marshalORulingOutcome2ᚖgithubᚗcomᚋpolicygraph�
 	return v
 }
 
+func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNString2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOString2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNString2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalOString2ᚖstring(ctx context.Context, v any) (*string, error) {
 	if v == nil {
 		return nil, nil
@@ -19897,6 +24773,22 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	_ = ctx
 	res := graphql.MarshalString(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOUnit2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐUnit(ctx context.Context, v any) (*model.Unit, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.Unit)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOUnit2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐUnit(ctx context.Context, sel ast.SelectionSet, v *model.Unit) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

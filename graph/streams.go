@@ -11,8 +11,6 @@ import (
 	coderws "github.com/coder/websocket"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
-
-	"github.com/policygraph/policygraph/kg"
 )
 
 // Streams configures the WebSocket side of /graphql (NewStreamHandler).
@@ -29,13 +27,13 @@ type Streams struct {
 	PingInterval time.Duration
 }
 
-// StreamAuth is how a WebSocket connection is authenticated (httpapi's API tokens).
+// StreamAuth applies the read rule to a WebSocket connection's token (httpapi.Auth).
 type StreamAuth interface {
-	// Authenticate turns an Authorization value ("Bearer <token>") into the caller, or fails
-	// with kg.ErrUnauthenticated.
-	Authenticate(ctx context.Context, authorization string) (kg.Principal, error)
-	// PublicReads says whether reading (subscribing included) needs no token.
-	PublicReads() bool
+	// Context returns ctx carrying the caller of an Authorization value ("Bearer <token>");
+	// ctx unchanged for an anonymous caller when reads are public; kg.ErrUnauthenticated
+	// otherwise (a bad token is refused even when reads are public), kg.ErrUnavailable or
+	// kg.ErrTimeout when the database cannot say.
+	Context(ctx context.Context, authorization string) (context.Context, error)
 }
 
 // Close codes of graphql-transport-ws.
@@ -83,34 +81,22 @@ func (s Streams) websocket(logger *slog.Logger) transport.Websocket {
 }
 
 // init authenticates connection_init: {"Authorization": "Bearer <token>"} (GraphiQL sends the
-// headers editor's JSON as this payload). A bad token is refused even when reads are public.
+// headers editor's JSON as this payload; some clients nest it under "headers").
 func (s Streams) init(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+	if s.Auth == nil {
+		return ctx, nil, nil
+	}
 	auth := p.Authorization()
-	if auth == "" {
-		if h, ok := p["headers"].(map[string]any); ok { // graphql-ws clients that nest headers
-			auth = transport.InitPayload(h).Authorization()
-		}
+	if h, ok := p["headers"].(map[string]any); ok && auth == "" {
+		auth = transport.InitPayload(h).Authorization()
 	}
-	public := s.Auth == nil || s.Auth.PublicReads()
-	switch {
-	case auth != "" && s.Auth != nil:
-		pr, err := s.Auth.Authenticate(ctx, auth)
-		if err != nil {
-			return refuse(ctx, err)
-		}
-		ctx = kg.WithPrincipal(ctx, pr)
-	case !public:
-		return refuse(ctx, kg.ErrUnauthenticated)
+	actx, err := s.Auth.Context(ctx, auth)
+	if err != nil {
+		// graphql-transport-ws has no error message before the ack: the close reason says it.
+		_, msg, _ := Describe(err)
+		return transport.WithWebsocketCloseCode(ctx, closeForbidden), nil, errors.New(msg)
 	}
-	return ctx, nil, nil
-}
-
-func refuse(ctx context.Context, err error) (context.Context, *transport.InitPayload, error) {
-	msg := kg.ErrUnauthenticated.Error()
-	if errors.Is(err, kg.ErrForbidden) {
-		msg = err.Error()
-	}
-	return transport.WithWebsocketCloseCode(ctx, closeForbidden), nil, errors.New(msg)
+	return actx, nil, nil
 }
 
 // subscriptionsOnly refuses queries and mutations over a WebSocket: they go over HTTP, under

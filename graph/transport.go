@@ -16,6 +16,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/parser"
 )
 
 // The HTTP transports: gqlgen's GET and POST JSON transports with our own messages for a
@@ -97,7 +98,30 @@ func (getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 		}
 	}
 	params.ReadTime.End = graphql.Now()
+	if isMutation(params.Query, params.OperationName) {
+		// Checklist S11: a write never runs from a URL (a link, an <img>, a prefetch). Told
+		// before validation and limits, so even a malformed mutation learns the method.
+		w.Header().Set("Allow", "POST")
+		w.WriteHeader(http.StatusMethodNotAllowed)
+		writeResponse(w, &graphql.Response{Errors: gqlerror.List{requestError("mutations are sent with POST and a JSON body; GET runs queries only")}})
+		return
+	}
 	execute(w, r, exec, params, contentType, true)
+}
+
+// isMutation says whether the operation a GET request selects is a mutation. A document that
+// does not parse, or does not say which operation, is left to the executor's errors. The
+// document is at most a URL long (the server's header limit).
+func isMutation(query, operationName string) bool {
+	if !strings.Contains(query, "mutation") {
+		return false
+	}
+	doc, err := parser.ParseQuery(&ast.Source{Input: query})
+	if err != nil {
+		return false
+	}
+	op := doc.Operations.ForName(operationName)
+	return op != nil && op.Operation == ast.Mutation
 }
 
 // execute runs one operation and writes its answer (status as gqlgen's transports set it).

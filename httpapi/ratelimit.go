@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/netip"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -303,4 +304,94 @@ func ParseTrustedProxies(s string) ([]netip.Prefix, error) {
 		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
 	}
 	return out, nil
+}
+
+// WriteLimit is the per-token rate of writes (WRITE_RATE_LIMIT, WRITE_RATE_BURST): a token
+// bucket per token name, apart from the per-client read limit above. A mutation request costs
+// one write per root field (the most a request may write at once is Burst: a request with
+// more root fields than Burst is charged Burst). Past it, the request is refused before it
+// runs with 429, Retry-After and RATE_LIMITED. The zero value limits nothing.
+type WriteLimit struct {
+	PerSecond float64 // refill, in writes per second; 0 turns the limit off
+	Burst     float64 // bucket size, in writes
+}
+
+// Defaults of WRITE_RATE_LIMIT and WRITE_RATE_BURST, documented in README.
+const (
+	DefaultWriteRate  = "60/min"
+	DefaultWriteBurst = 30
+)
+
+// ParseWriteRate reads WRITE_RATE_LIMIT: "N/s", "N/min" or "N/h" (N > 0, a number of
+// writes), or "off".
+func ParseWriteRate(s string) (perSecond float64, err error) {
+	if strings.EqualFold(s, "off") {
+		return 0, nil
+	}
+	n, unit, ok := strings.Cut(s, "/")
+	var per float64
+	switch strings.ToLower(strings.TrimSpace(unit)) {
+	case "s", "sec", "second":
+		per = 1
+	case "m", "min", "minute":
+		per = 60
+	case "h", "hour":
+		per = 3600
+	}
+	v, perr := strconv.ParseFloat(strings.TrimSpace(n), 64)
+	if !ok || per == 0 || perr != nil || !(v > 0 && v < 1e9) {
+		return 0, fmt.Errorf("%q is not a rate (want e.g. 60/min, 2/s, 1000/h, or off)", s)
+	}
+	return v / per, nil
+}
+
+// writeLimiter holds one bucket per token name. Token names are few (created by an admin):
+// buckets full again are dropped at most once a minute, so the map stays small.
+type writeLimiter struct {
+	wl  WriteLimit
+	now func() time.Time
+
+	mu        sync.Mutex
+	buckets   map[string]*bucket
+	lastSweep time.Time
+}
+
+// newWriteLimiter returns nil when wl limits nothing. Its 429s are counted by the metrics
+// middleware (reason "rate").
+func newWriteLimiter(wl WriteLimit) *writeLimiter {
+	if wl.PerSecond <= 0 {
+		return nil
+	}
+	wl.Burst = max(wl.Burst, 1)
+	return &writeLimiter{wl: wl, now: time.Now, buckets: map[string]*bucket{}}
+}
+
+// take removes cost writes from the token's bucket if it holds them; otherwise it removes
+// nothing and says how long until it will.
+func (l *writeLimiter) take(name string, cost float64) (bool, time.Duration) {
+	cost = min(cost, l.wl.Burst)
+	now := l.now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if now.Sub(l.lastSweep) > time.Minute {
+		l.lastSweep = now
+		for k, b := range l.buckets {
+			if b.tokens+now.Sub(b.at).Seconds()*l.wl.PerSecond >= l.wl.Burst {
+				delete(l.buckets, k)
+			}
+		}
+	}
+	b := l.buckets[name]
+	if b == nil {
+		b = &bucket{tokens: l.wl.Burst, at: now}
+		l.buckets[name] = b
+	} else if now.After(b.at) {
+		b.tokens = min(l.wl.Burst, b.tokens+now.Sub(b.at).Seconds()*l.wl.PerSecond)
+		b.at = now
+	}
+	if b.tokens >= cost {
+		b.tokens -= cost
+		return true, 0
+	}
+	return false, max(time.Millisecond, time.Duration((cost-b.tokens)/l.wl.PerSecond*float64(time.Second)))
 }

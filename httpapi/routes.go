@@ -50,17 +50,17 @@ type Config struct {
 	// Tracing wraps every request in an OpenTelemetry span (tracing.go; SetupTracing installs
 	// the exporter).
 	Tracing bool
+	// Auth checks API tokens, the read rule (PUBLIC_READS) and the per-token write limit
+	// (auth.go); nil knows no tokens: reads are public and mutations are refused.
+	Auth *Auth
 	// Feed is the change feed (graph.NewFeed): WebSocket subscriptions on /graphql and
-	// GET /changes (sse.go). Nil serves neither.
+	// GET /changes (sse.go), both under Auth's read rule. Nil serves neither.
 	Feed *graph.Feed
-	// StreamAuth authenticates the streams' tokens (connection_init, or the Authorization of
-	// GET /changes); nil: reads are public and no token is checked.
-	StreamAuth graph.StreamAuth
 }
 
 // New returns the server's handler: every route, wrapped in the request log.
 //
-//	/graphql              GraphQL over GET (queries) and POST JSON; CORS (any origin unless CORSOrigins);
+//	/graphql              GraphQL over GET (queries) and POST JSON (mutations: POST only, with a token); CORS (any origin unless CORSOrigins);
 //	                      WebSocket (graphql-transport-ws) for the changes subscription
 //	/changes              the change feed as Server-Sent Events (sse.go)
 //	/export/{format}      the selection as a file: gexf, graphml, cytoscape.json, graphology.json, nodes.csv, edges.csv
@@ -73,13 +73,13 @@ func New(c Config) http.Handler {
 	l := c.Limits.WithDefaults()
 	mux := http.NewServeMux()
 	lim := newLimiter(c.RateLimit, c.Metrics)
-	mux.Handle("/graphql", withStreams(c, lim, l, lim.graphQL(GraphQL(c.Store, c.Logger, l))))
+	mux.Handle("/graphql", withStreams(c, lim, l, lim.graphQL(graphQL(c.Store, c.Logger, l, c.Auth))))
 	if c.Feed != nil {
-		mux.Handle("/changes", lim.stream(c.Feed, cors(sseHandler(c.Feed, c.StreamAuth))))
+		mux.Handle("/changes", lim.stream(c.Feed, cors(sseHandler(c.Feed, c.Auth))))
 	}
-	mux.Handle("/export/{format}", lim.export(cors(exportHandler(c.Store, c.Logger, c.ExportTimeout))))
-	mux.Handle("/explore", web.Explorer())
-	mux.Handle("/explore/", web.Explorer())
+	mux.Handle("/export/{format}", lim.export(cors(c.Auth.reads(exportHandler(c.Store, c.Logger, c.ExportTimeout)))))
+	mux.Handle("/explore", c.Auth.reads(web.Explorer()))
+	mux.Handle("/explore/", c.Auth.reads(web.Explorer()))
 	mux.HandleFunc("/livez", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
 		// A real query (Store.Ready), bounded so that the answer comes within a second; asked
@@ -107,10 +107,15 @@ func New(c Config) http.Handler {
 	return traced(c.Tracing, logRequests(c, mux))
 }
 
-// GraphQL is the /graphql endpoint: the executor with its limits, behind CORS, the
-// GraphQL-over-HTTP status codes (status.go), the body limit and the request deadline. The
-// rate limit is New's, around it.
+// GraphQL is the /graphql endpoint without tokens (every caller anonymous): the executor
+// with its limits, behind CORS, the GraphQL-over-HTTP status codes (status.go), the body
+// limit and the request deadline. The rate limit is New's, around it.
 func GraphQL(store graph.Store, logger *slog.Logger, limits graph.Limits) http.Handler {
+	return graphQL(store, logger, limits, nil)
+}
+
+// graphQL is GraphQL with auth's token checks inside the body limit (auth.go).
+func graphQL(store graph.Store, logger *slog.Logger, limits graph.Limits, auth *Auth) http.Handler {
 	l := limits.WithDefaults()
-	return cors(graphQLStatus(bounded(l, graph.NewHandler(store, logger, l))))
+	return cors(graphQLStatus(bounded(l, auth.graphQL(l.MaxTokens, graph.NewHandler(store, logger, l)))))
 }

@@ -35,7 +35,11 @@ func withStreams(c Config, lim *limiter, l graph.Limits, next http.Handler) http
 	if c.Feed == nil {
 		return next
 	}
-	ws := graph.NewStreamHandler(c.Store, c.Logger, l, graph.Streams{Feed: c.Feed, Auth: c.StreamAuth, Origins: c.CORSOrigins})
+	var auth graph.StreamAuth
+	if c.Auth != nil {
+		auth = c.Auth
+	}
+	ws := graph.NewStreamHandler(c.Store, c.Logger, l, graph.Streams{Feed: c.Feed, Auth: auth, Origins: c.CORSOrigins})
 	upgrade := lim.stream(c.Feed, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		release, err := c.Feed.AdmitConnection(streamClient(r.Context()))
 		if err != nil {
@@ -108,25 +112,16 @@ func refuseStream(w http.ResponseWriter, err error) {
 //	data: {"id":"rev:12","seq":12,...,"feedCursor":"..."}     one Revision per event, in the GraphQL shape
 //
 //	: keep-alive                                              every 15 s
-func sseHandler(feed *graph.Feed, auth graph.StreamAuth) http.Handler {
+func sseHandler(feed *graph.Feed, auth *Auth) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD, OPTIONS")
 			writeError(w, http.StatusMethodNotAllowed, graph.CodeBadRequest, "GET /changes (text/event-stream)")
 			return
 		}
-		ctx := r.Context()
-		if a := r.Header.Get("Authorization"); a != "" && auth != nil {
-			p, err := auth.Authenticate(ctx, a)
-			if err != nil {
-				w.Header().Set("WWW-Authenticate", `Bearer realm="policygraph"`)
-				writeError(w, http.StatusUnauthorized, graph.CodeUnauthenticated, kg.ErrUnauthenticated.Error())
-				return
-			}
-			ctx = kg.WithPrincipal(ctx, p)
-		} else if auth != nil && !auth.PublicReads() {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="policygraph"`)
-			writeError(w, http.StatusUnauthorized, graph.CodeUnauthenticated, kg.ErrUnauthenticated.Error())
+		ctx, err := auth.Context(r.Context(), r.Header.Get("Authorization"))
+		if err != nil {
+			auth.refuse(w, r, false, err) // 401 with WWW-Authenticate, or 503/504
 			return
 		}
 		var from *int64

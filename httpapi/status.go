@@ -19,6 +19,9 @@ import (
 //	SERVICE_UNAVAILABLE with data null (database down)         503, Retry-After: 5
 //	TIMEOUT with data null                                     504
 //
+// Whatever the media type, UNAUTHENTICATED gives 401 (with WWW-Authenticate) and FORBIDDEN
+// 403 when data is null or every root field failed (auth.go refuses bad tokens itself).
+//
 // A client that accepts only application/json (or sends no Accept, or */*) gets 200 for every
 // GraphQL response, the legacy behaviour the spec allows (gqlgen's 422 for parse and
 // validation errors becomes 200). For both, a request with no query at all is 400: it is not a
@@ -94,7 +97,7 @@ func (s *statusWriter) Write(b []byte) (int, error) {
 			return s.w.Write(b)
 		}
 	}
-	if (s.media == mediaGraphQLResponse && !s.errorsFirst(b)) || len(s.buf)+len(b) > maxStatusBuffer {
+	if !s.errorsFirst(b) || len(s.buf)+len(b) > maxStatusBuffer {
 		// No errors first (data, nothing to change), or too large to be an error answer:
 		// pass it on as it is, without copying it.
 		s.flush(s.code())
@@ -126,13 +129,14 @@ func (s *statusWriter) code() int {
 }
 
 // candidate returns the media type when this answer's status may have to change: a GraphQL
-// response from gqlgen (application/json answers only when gqlgen chose a non-200 status).
+// response from gqlgen (application/json answers when gqlgen chose 422, or 200 for an
+// answer that may be a refused write: 401, 403).
 func (s *statusWriter) candidate() string {
 	mt, _, _ := mime.ParseMediaType(s.w.Header().Get("Content-Type"))
 	switch code := s.code(); {
 	case mt == mediaGraphQLResponse && (code == http.StatusOK || code == http.StatusBadRequest || code == http.StatusUnprocessableEntity):
 		return mediaGraphQLResponse
-	case mt == mediaJSON && code == http.StatusUnprocessableEntity:
+	case mt == mediaJSON && (code == http.StatusOK || code == http.StatusUnprocessableEntity):
 		return mediaJSON
 	}
 	return ""
@@ -160,6 +164,9 @@ func (s *statusWriter) finish() {
 		code, body := decideStatus(s.media, s.code(), s.buf)
 		if code == http.StatusServiceUnavailable && s.w.Header().Get("Retry-After") == "" {
 			s.w.Header().Set("Retry-After", "5")
+		}
+		if code == http.StatusUnauthorized {
+			s.w.Header().Set("WWW-Authenticate", `Bearer realm="policygraph"`)
 		}
 		s.buf = body
 		s.flush(code)
@@ -189,6 +196,17 @@ func decideStatus(media string, status int, body []byte) (int, []byte) {
 	}
 	data, hasData := resp["data"]
 	dataNull := !hasData || bytes.Equal(bytes.TrimSpace(data), []byte("null"))
+	// A refused write (or read, PUBLIC_READS=false) is told by the status whatever the media
+	// type, as a rate-limited request is: the server refuses the request (GraphQL over HTTP
+	// lets a server answer 4xx when it requires authentication).
+	if dataNull || allRootsNull(data) {
+		switch {
+		case codes[graph.CodeUnauthenticated]:
+			return http.StatusUnauthorized, body
+		case codes[graph.CodeForbidden]:
+			return http.StatusForbidden, body
+		}
+	}
 	if media == mediaJSON {
 		if noQuery && len(errs) == 1 {
 			return http.StatusBadRequest, body
@@ -225,6 +243,21 @@ func decideStatus(media string, status int, body []byte) (int, []byte) {
 		return http.StatusGatewayTimeout, body
 	}
 	return status, body
+}
+
+// allRootsNull says whether data is an object whose every root field is null: every root
+// field failed (nullable mutation payloads do not turn data itself into null).
+func allRootsNull(data json.RawMessage) bool {
+	var roots map[string]json.RawMessage
+	if json.Unmarshal(data, &roots) != nil || len(roots) == 0 {
+		return false
+	}
+	for _, v := range roots {
+		if !bytes.Equal(bytes.TrimSpace(v), []byte("null")) {
+			return false
+		}
+	}
+	return true
 }
 
 // retryAfter formats a wait as a Retry-After value: whole seconds, at least 1.

@@ -315,6 +315,7 @@ type Node struct {
 	Text       string
 	TextSHA256 string
 	Degree     int // number of relationships touching the node, when the read computed it
+	Version    int // 1 when created, +1 on every change (optimistic concurrency)
 	// Inferred marks a node whose existence or framing no source states outright.
 	Inferred       bool
 	InferredReason string
@@ -338,6 +339,7 @@ type Relationship struct {
 	InferredReason string
 	FromNode       *Node // filled by reads that load endpoints
 	ToNode         *Node
+	Version        int // 1 when created, +1 on every change
 }
 
 // Direction filters relationships relative to a node.

@@ -22,6 +22,20 @@ type Node interface {
 	IsNode()
 }
 
+// A citation to add to a node or a relationship.
+type AddCitationInput struct {
+	// The node or relationship id.
+	Record string `json:"record"`
+	// The version of the record you read.
+	ExpectedVersion int `json:"expectedVersion"`
+	// The citation.
+	Citation *CitationInput `json:"citation"`
+	// Why.
+	Reason string `json:"reason"`
+	// A retry with the same key returns the first result.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
 // The words in a source that support a fact, quoted verbatim.
 type Citation struct {
 	// The supporting sentence or clause, copied verbatim from the source.
@@ -30,6 +44,26 @@ type Citation struct {
 	Locator *string `json:"locator,omitempty"`
 	// The source the quote comes from.
 	Source *Source `json:"source"`
+}
+
+// A citation to write: an existing Source and the verbatim words in it that support the fact.
+type CitationInput struct {
+	// The Source's id (`source:...`).
+	Source string `json:"source"`
+	// The supporting words, copied verbatim (when the Source carries its text, the quote must be in it; only white space may differ).
+	Quote string `json:"quote"`
+	// Where in the source (a section heading), optional.
+	Locator *string `json:"locator,omitempty"`
+}
+
+// What a citation change wrote: the node or the relationship it belongs to.
+type CitationPayload struct {
+	// The node, when the record is a node.
+	Node Node `json:"node,omitempty"`
+	// The relationship, when the record is a relationship.
+	Relationship *Relationship `json:"relationship,omitempty"`
+	// The revision recorded.
+	Revision *Revision `json:"revision"`
 }
 
 // A page of cited sentences found by `searchCitations`.
@@ -82,6 +116,8 @@ type CommonConnections struct {
 type Country struct {
 	// Stable identifier, `country:...`.
 	ID string `json:"id"`
+	// 1 when created, +1 on every change: pass it as `expectedVersion` to change or delete this record.
+	Version int `json:"version"`
 	// Common English name. With `lang` (a BCP 47 tag such as `es` or `en-US`): this node's name in that language when `names` has one (`es` also matches `es-MX`; an official name first, then a common name, a translation, an acronym last), else the display name.
 	Name string `json:"name"`
 	// Every name of this node with its language and kind (official, common, acronym, translation). May be empty when the dataset gives none; `aliases` then holds the other names.
@@ -102,6 +138,8 @@ type Country struct {
 	Code string `json:"code"`
 	// This country's relationships, with citations.
 	Relationships *RelationshipConnection `json:"relationships"`
+	// The revisions that changed this record, newest first (a merged node's revisions included).
+	History *RevisionConnection `json:"history"`
 }
 
 func (Country) IsNode() {}
@@ -124,10 +162,152 @@ type CountryEdge struct {
 	Node *Country `json:"node"`
 }
 
+// A new node (not a Source: use createSource). Which fields apply depends on the type (docs/data-format.md).
+type CreateNodeInput struct {
+	// The node's type.
+	Type NodeType `json:"type"`
+	// The id to give it (the type's prefix, e.g. `org:`, and lower-case words joined by dashes); derived from the name when omitted.
+	ID *string `json:"id,omitempty"`
+	// Display name.
+	Name string `json:"name"`
+	// Names with languages.
+	Names []*NameInput `json:"names,omitempty"`
+	// Other names.
+	Aliases []string `json:"aliases,omitempty"`
+	// A neutral description.
+	Description *string `json:"description,omitempty"`
+	// The kind (OrganizationKind, PolicyKind or EventKind value), where the type has kinds.
+	Kind *string `json:"kind,omitempty"`
+	// ISO 3166-1 alpha-2 code (required on a Country).
+	Country *string `json:"country,omitempty"`
+	// PolicyStatus or CaseStatus value.
+	Status *string `json:"status,omitempty"`
+	// Start date (Policy, LegalCase, Event, Statistic).
+	StartDate *string `json:"startDate,omitempty"`
+	// End date.
+	EndDate *string `json:"endDate,omitempty"`
+	// Docket number (LegalCase).
+	Docket *string `json:"docket,omitempty"`
+	// The figure (Statistic).
+	Value *float64 `json:"value,omitempty"`
+	// Its unit (Statistic).
+	Unit *Unit `json:"unit,omitempty"`
+	// What it counts (Statistic).
+	Measure *string `json:"measure,omitempty"`
+	// How the source states it (Statistic; EXACT when omitted).
+	Qualifier *Qualifier `json:"qualifier,omitempty"`
+	// True when no source states this node outright.
+	Inferred *bool `json:"inferred,omitempty"`
+	// Why it is inferred.
+	InferredReason *string `json:"inferredReason,omitempty"`
+	// At least one citation.
+	Citations []*CitationInput `json:"citations"`
+	// Why you make this change.
+	Reason string `json:"reason"`
+	// A retry with the same key returns the first result.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// A new relationship.
+type CreateRelationshipInput struct {
+	// The id to give it (`rel:...`); `rel:<from>:<type>:<to>` when omitted.
+	ID *string `json:"id,omitempty"`
+	// What the relationship is.
+	Type RelationshipType `json:"type"`
+	// The node it starts at.
+	From string `json:"from"`
+	// The node it ends at.
+	To string `json:"to"`
+	// The part played.
+	Role *string `json:"role,omitempty"`
+	// What a ruling did (RULED_ON only).
+	Outcome *RulingOutcome `json:"outcome,omitempty"`
+	// One sentence saying what this edge means.
+	Description *string `json:"description,omitempty"`
+	// When it began.
+	StartDate *string `json:"startDate,omitempty"`
+	// When it ended.
+	EndDate *string `json:"endDate,omitempty"`
+	// True when the quotes support it only by inference.
+	Inferred *bool `json:"inferred,omitempty"`
+	// Why it is inferred.
+	InferredReason *string `json:"inferredReason,omitempty"`
+	// At least one citation.
+	Citations []*CitationInput `json:"citations"`
+	// Why you make this change.
+	Reason string `json:"reason"`
+	// A retry with the same key returns the first result.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// A new Source.
+type CreateSourceInput struct {
+	// The id to give it (`source:` and lower-case words joined by dashes); derived from the name when omitted.
+	ID *string `json:"id,omitempty"`
+	// Title.
+	Name string `json:"name"`
+	// Names with languages.
+	Names []*NameInput `json:"names,omitempty"`
+	// Other names.
+	Aliases []string `json:"aliases,omitempty"`
+	// What the source is.
+	Description *string `json:"description,omitempty"`
+	// What kind of document it is.
+	Kind SourceKind `json:"kind"`
+	// Who published it.
+	Publisher *string `json:"publisher,omitempty"`
+	// Where to read it.
+	URL *string `json:"url,omitempty"`
+	// When it was published.
+	PublishedDate *string `json:"publishedDate,omitempty"`
+	// Its full text (at most 8 MiB): quotes citing it must be in it.
+	Text *string `json:"text,omitempty"`
+	// SHA-256 of the text in lower-case hex, to pin it (checked when the text is given).
+	Sha256 *string `json:"sha256,omitempty"`
+	// Why you make this change (recorded in the history).
+	Reason string `json:"reason"`
+	// A key of your choice: a retry with the same key returns the first result.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// A node to delete.
+type DeleteNodeInput struct {
+	// The node.
+	ID string `json:"id"`
+	// The version you read.
+	ExpectedVersion int `json:"expectedVersion"`
+	// Why.
+	Reason string `json:"reason"`
+	// A retry with the same key returns the first result.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// What a delete removed.
+type DeletePayload struct {
+	// The id of the deleted record.
+	ID string `json:"id"`
+	// The revision recorded (its changes hold the deleted state).
+	Revision *Revision `json:"revision"`
+}
+
+// A relationship to delete.
+type DeleteRelationshipInput struct {
+	// The relationship.
+	ID string `json:"id"`
+	// The version you read.
+	ExpectedVersion int `json:"expectedVersion"`
+	// Why.
+	Reason string `json:"reason"`
+	// A retry with the same key returns the first result.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
 // A dated happening: a threat, a negotiation, a signing, a ruling, a statement, a protest.
 type Event struct {
 	// Stable identifier, `event:...`.
 	ID string `json:"id"`
+	// 1 when created, +1 on every change: pass it as `expectedVersion` to change or delete this record.
+	Version int `json:"version"`
 	// Descriptive name. With `lang` (a BCP 47 tag such as `es` or `en-US`): this node's name in that language when `names` has one (`es` also matches `es-MX`; an official name first, then a common name, a translation, an acronym last), else the display name.
 	Name string `json:"name"`
 	// Every name of this node with its language and kind (official, common, acronym, translation). May be empty when the dataset gives none; `aliases` then holds the other names.
@@ -154,6 +334,8 @@ type Event struct {
 	EndDate *string `json:"endDate,omitempty"`
 	// This event's relationships (participants, what it concerns), with citations.
 	Relationships *RelationshipConnection `json:"relationships"`
+	// The revisions that changed this record, newest first (a merged node's revisions included).
+	History *RevisionConnection `json:"history"`
 }
 
 func (Event) IsNode() {}
@@ -180,6 +362,8 @@ type EventEdge struct {
 type LegalCase struct {
 	// Stable identifier, `case:...`.
 	ID string `json:"id"`
+	// 1 when created, +1 on every change: pass it as `expectedVersion` to change or delete this record.
+	Version int `json:"version"`
 	// Caption or descriptive name. With `lang` (a BCP 47 tag such as `es` or `en-US`): this node's name in that language when `names` has one (`es` also matches `es-MX`; an official name first, then a common name, a translation, an acronym last), else the display name.
 	Name string `json:"name"`
 	// Every name of this node with its language and kind (official, common, acronym, translation). May be empty when the dataset gives none; `aliases` then holds the other names.
@@ -206,6 +390,8 @@ type LegalCase struct {
 	EndDate *string `json:"endDate,omitempty"`
 	// This case's relationships (parties, court, the policy it challenges), with citations.
 	Relationships *RelationshipConnection `json:"relationships"`
+	// The revisions that changed this record, newest first (a merged node's revisions included).
+	History *RevisionConnection `json:"history"`
 }
 
 func (LegalCase) IsNode() {}
@@ -228,6 +414,31 @@ type LegalCaseEdge struct {
 	Node *LegalCase `json:"node"`
 }
 
+// Two nodes that are the same thing.
+type MergeNodesInput struct {
+	// The node to keep.
+	Keep string `json:"keep"`
+	// The version of the node to keep you read.
+	KeepVersion int `json:"keepVersion"`
+	// The duplicate: it disappears, and its id resolves to the kept node from now on.
+	Merge string `json:"merge"`
+	// The version of the duplicate you read.
+	MergeVersion int `json:"mergeVersion"`
+	// Why.
+	Reason string `json:"reason"`
+	// A retry with the same key returns the first result.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// Curation: every change to the graph. Each mutation needs an API token of role `editor` or
+// `admin` (`Authorization: Bearer <token>`), takes one `input` with a `reason` (recorded in the
+// history) and an optional `idempotencyKey` (a retry with the same key returns the first result
+// and writes nothing twice), and returns the changed record and the revision it recorded.
+// Every fact is cited, and writes obey the same rules as the import format (docs/curation.md,
+// docs/data-format.md). A rejected write changes nothing.
+type Mutation struct {
+}
+
 // One name of a node, in one language.
 type Name struct {
 	// The name as written (with accents).
@@ -242,6 +453,20 @@ type Name struct {
 	InferredReason *string `json:"inferredReason,omitempty"`
 }
 
+// A name of a node in one language.
+type NameInput struct {
+	// The name as written.
+	Value string `json:"value"`
+	// BCP 47 language tag (`es`, `en-US`).
+	Lang *string `json:"lang,omitempty"`
+	// What kind of name it is.
+	Kind NameKind `json:"kind"`
+	// True when no cited source gives this name.
+	Inferred *bool `json:"inferred,omitempty"`
+	// Why the name is inferred (required when inferred).
+	InferredReason *string `json:"inferredReason,omitempty"`
+}
+
 // A subgraph ready to draw: nodes, the edges among them (each with its citations), and whether a
 // limit cut it short. Every graph-shaped answer (neighborhood, paths, commonConnections, network)
 // has this shape, so a visualisation can merge them into the map on screen by node and edge id.
@@ -252,6 +477,28 @@ type Network struct {
 	Edges []*Relationship `json:"edges"`
 	// True when a node, path or edge limit left part of the answer out: raise the limit or narrow the filters.
 	Truncated bool `json:"truncated"`
+}
+
+// Fields of a node to change: absent or null leaves a field as it is; an empty string or list clears it.
+type NodeChanges struct {
+	Name           *string      `json:"name,omitempty"`
+	Names          []*NameInput `json:"names,omitempty"`
+	Aliases        []string     `json:"aliases,omitempty"`
+	Description    *string      `json:"description,omitempty"`
+	Kind           *string      `json:"kind,omitempty"`
+	Country        *string      `json:"country,omitempty"`
+	Status         *string      `json:"status,omitempty"`
+	StartDate      *string      `json:"startDate,omitempty"`
+	EndDate        *string      `json:"endDate,omitempty"`
+	Docket         *string      `json:"docket,omitempty"`
+	Value          *float64     `json:"value,omitempty"`
+	Unit           *string      `json:"unit,omitempty"`
+	Measure        *string      `json:"measure,omitempty"`
+	Qualifier      *string      `json:"qualifier,omitempty"`
+	Publisher      *string      `json:"publisher,omitempty"`
+	URL            *string      `json:"url,omitempty"`
+	Inferred       *bool        `json:"inferred,omitempty"`
+	InferredReason *string      `json:"inferredReason,omitempty"`
 }
 
 // A page of nodes of any type.
@@ -284,10 +531,20 @@ type NodeFilter struct {
 	Until *string `json:"until,omitempty"`
 }
 
+// What a node mutation wrote.
+type NodePayload struct {
+	// The node as stored now.
+	Node Node `json:"node"`
+	// The revision recorded.
+	Revision *Revision `json:"revision"`
+}
+
 // A government, agency, court, NGO, force, network, international organization or other body.
 type Organization struct {
 	// Stable identifier, `org:...`.
 	ID string `json:"id"`
+	// 1 when created, +1 on every change: pass it as `expectedVersion` to change or delete this record.
+	Version int `json:"version"`
 	// Display name (original language). With `lang` (a BCP 47 tag such as `es` or `en-US`): this node's name in that language when `names` has one (`es` also matches `es-MX`; an official name first, then a common name, a translation, an acronym last), else the display name.
 	Name string `json:"name"`
 	// Every name of this node with its language and kind (official, common, acronym, translation). May be empty when the dataset gives none; `aliases` then holds the other names.
@@ -310,6 +567,8 @@ type Organization struct {
 	Country *string `json:"country,omitempty"`
 	// This organization's relationships, with citations.
 	Relationships *RelationshipConnection `json:"relationships"`
+	// The revisions that changed this record, newest first (a merged node's revisions included).
+	History *RevisionConnection `json:"history"`
 }
 
 func (Organization) IsNode() {}
@@ -366,6 +625,8 @@ type Paths struct {
 type Person struct {
 	// Stable identifier, `person:...`.
 	ID string `json:"id"`
+	// 1 when created, +1 on every change: pass it as `expectedVersion` to change or delete this record.
+	Version int `json:"version"`
 	// Display name. With `lang` (a BCP 47 tag such as `es` or `en-US`): this node's name in that language when `names` has one (`es` also matches `es-MX`; an official name first, then a common name, a translation, an acronym last), else the display name.
 	Name string `json:"name"`
 	// Every name of this node with its language and kind (official, common, acronym, translation). May be empty when the dataset gives none; `aliases` then holds the other names.
@@ -386,6 +647,8 @@ type Person struct {
 	Country *string `json:"country,omitempty"`
 	// This person's relationships (positions held, actions taken), with citations.
 	Relationships *RelationshipConnection `json:"relationships"`
+	// The revisions that changed this record, newest first (a merged node's revisions included).
+	History *RevisionConnection `json:"history"`
 }
 
 func (Person) IsNode() {}
@@ -414,6 +677,8 @@ type PersonEdge struct {
 type Policy struct {
 	// Stable identifier, `policy:...`.
 	ID string `json:"id"`
+	// 1 when created, +1 on every change: pass it as `expectedVersion` to change or delete this record.
+	Version int `json:"version"`
 	// Display name. With `lang` (a BCP 47 tag such as `es` or `en-US`): this node's name in that language when `names` has one (`es` also matches `es-MX`; an official name first, then a common name, a translation, an acronym last), else the display name.
 	Name string `json:"name"`
 	// Every name of this node with its language and kind (official, common, acronym, translation). May be empty when the dataset gives none; `aliases` then holds the other names.
@@ -442,6 +707,8 @@ type Policy struct {
 	EndDate *string `json:"endDate,omitempty"`
 	// This policy's relationships (who issued, enforced, challenged it), with citations.
 	Relationships *RelationshipConnection `json:"relationships"`
+	// The revisions that changed this record, newest first (a merged node's revisions included).
+	History *RevisionConnection `json:"history"`
 }
 
 func (Policy) IsNode() {}
@@ -511,6 +778,21 @@ type Relationship struct {
 	Inferred bool `json:"inferred"`
 	// Why this relationship is inferred; null when the quotes state it.
 	InferredReason *string `json:"inferredReason,omitempty"`
+	// 1 when created, +1 on every change: pass it as `expectedVersion` to change or delete this record.
+	Version int `json:"version"`
+	// The revisions that changed this record, newest first (a merged node's revisions included).
+	History *RevisionConnection `json:"history"`
+}
+
+// Fields of a relationship to change (absent or null: unchanged; an empty string: cleared).
+type RelationshipChanges struct {
+	Role           *string `json:"role,omitempty"`
+	Outcome        *string `json:"outcome,omitempty"`
+	Description    *string `json:"description,omitempty"`
+	StartDate      *string `json:"startDate,omitempty"`
+	EndDate        *string `json:"endDate,omitempty"`
+	Inferred       *bool   `json:"inferred,omitempty"`
+	InferredReason *string `json:"inferredReason,omitempty"`
 }
 
 // A page of relationships.
@@ -531,6 +813,48 @@ type RelationshipEdge struct {
 	Other Node `json:"other"`
 	// OUT when the relationship starts at the listing node, IN when it ends there.
 	Direction Direction `json:"direction"`
+}
+
+// What a relationship mutation wrote.
+type RelationshipPayload struct {
+	// The relationship as stored now.
+	Relationship *Relationship `json:"relationship"`
+	// The revision recorded.
+	Revision *Revision `json:"revision"`
+}
+
+// A citation to remove from a node or a relationship, named by its source and quote.
+type RemoveCitationInput struct {
+	// The node or relationship id.
+	Record string `json:"record"`
+	// The version of the record you read.
+	ExpectedVersion int `json:"expectedVersion"`
+	// The citation's source.
+	Source string `json:"source"`
+	// The citation's quote, exactly as stored.
+	Quote string `json:"quote"`
+	// Why.
+	Reason string `json:"reason"`
+	// A retry with the same key returns the first result.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// A revision to undo.
+type RevertInput struct {
+	// The revision (`rev:<seq>`).
+	RevisionID string `json:"revisionId"`
+	// Undo it even when later revisions changed the same records (admins only); those later changes are overwritten.
+	Force *bool `json:"force,omitempty"`
+	// Why.
+	Reason string `json:"reason"`
+	// A retry with the same key returns the first result.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// What a revert wrote.
+type RevertPayload struct {
+	// The new revision (its `reverts` names the undone one; its changes hold every record restored).
+	Revision *Revision `json:"revision"`
 }
 
 // One committed write: who made it, when, why, and the state of every record it touched before
@@ -608,6 +932,8 @@ type SearchEdge struct {
 type Source struct {
 	// Stable identifier, `source:...`.
 	ID string `json:"id"`
+	// 1 when created, +1 on every change: pass it as `expectedVersion` to change or delete this record.
+	Version int `json:"version"`
 	// Title (descriptive when the original title is not recorded). With `lang` (a BCP 47 tag such as `es` or `en-US`): this node's name in that language when `names` has one (`es` also matches `es-MX`; an official name first, then a common name, a translation, an acronym last), else the display name.
 	Name string `json:"name"`
 	// Every name of this node with its language and kind (official, common, acronym, translation). May be empty when the dataset gives none; `aliases` then holds the other names.
@@ -638,6 +964,8 @@ type Source struct {
 	CitedBy *NodeConnection `json:"citedBy"`
 	// Relationships of the source node itself (rare).
 	Relationships *RelationshipConnection `json:"relationships"`
+	// The revisions that changed this record, newest first (a merged node's revisions included).
+	History *RevisionConnection `json:"history"`
 }
 
 func (Source) IsNode() {}
@@ -664,6 +992,8 @@ type SourceEdge struct {
 type Statistic struct {
 	// Stable identifier, `stat:...`.
 	ID string `json:"id"`
+	// 1 when created, +1 on every change: pass it as `expectedVersion` to change or delete this record.
+	Version int `json:"version"`
 	// A short label for the figure. With `lang` (a BCP 47 tag such as `es` or `en-US`): this node's name in that language when `names` has one (`es` also matches `es-MX`; an official name first, then a common name, a translation, an acronym last), else the display name.
 	Name string `json:"name"`
 	// Every name of this node with its language and kind (official, common, acronym, translation). May be empty when the dataset gives none; `aliases` then holds the other names.
@@ -696,6 +1026,8 @@ type Statistic struct {
 	EndDate *string `json:"endDate,omitempty"`
 	// What the figure measures (MEASURES relationships), with citations.
 	Relationships *RelationshipConnection `json:"relationships"`
+	// The revisions that changed this record, newest first (a merged node's revisions included).
+	History *RevisionConnection `json:"history"`
 }
 
 func (Statistic) IsNode() {}
@@ -751,6 +1083,34 @@ type TimelineEntry struct {
 	Relationship *Relationship `json:"relationship,omitempty"`
 	// The dated event (including rulings recorded as events), when the entry is one.
 	Event *Event `json:"event,omitempty"`
+}
+
+// A change to a node.
+type UpdateNodeInput struct {
+	// The node.
+	ID string `json:"id"`
+	// The version you read (`version`); someone else's change since then is a CONFLICT.
+	ExpectedVersion int `json:"expectedVersion"`
+	// What to change.
+	Set *NodeChanges `json:"set"`
+	// Why you make this change.
+	Reason string `json:"reason"`
+	// A retry with the same key returns the first result.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// A change to a relationship.
+type UpdateRelationshipInput struct {
+	// The relationship.
+	ID string `json:"id"`
+	// The version you read.
+	ExpectedVersion int `json:"expectedVersion"`
+	// What to change.
+	Set *RelationshipChanges `json:"set"`
+	// Why.
+	Reason string `json:"reason"`
+	// A retry with the same key returns the first result.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
 // Where a legal case stands.
