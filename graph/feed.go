@@ -69,7 +69,8 @@ type Feed struct {
 	wg     sync.WaitGroup // the poller and the streams
 
 	mu        sync.Mutex
-	open      int            // open streams
+	open      int            // admitted streams (the caps count these)
+	running   int            // streams past their start (their position is fixed)
 	perClient map[string]int // open streams per client
 	conns     int            // open WebSocket connections (AdmitConnection)
 	connsOf   map[string]int // per client
@@ -129,11 +130,12 @@ func (f *Feed) Bind(ctx context.Context) (context.Context, context.CancelFunc) {
 	return ctx, func() { stop(); cancel() }
 }
 
-// Open returns the number of open streams and WebSocket connections (metrics, tests).
+// Open returns the number of running streams (each past its start: a write committed from
+// now on reaches it) and of WebSocket connections (metrics, tests).
 func (f *Feed) Open() (streams, connections int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.open, f.conns
+	return f.running, f.conns
 }
 
 // RevisionModel is a revision in its GraphQL shape (SSE events carry it as JSON).
@@ -182,22 +184,24 @@ func (f *Feed) Subscribe(ctx context.Context, afterSeq *int64) (<-chan *kg.Revis
 	if err := f.admit(client); err != nil {
 		return nil, err
 	}
-	release := func() { f.release(client) }
 	var pos int64
 	if afterSeq != nil {
 		pos = *afterSeq
 	} else {
 		var err error
 		if pos, err = f.store.LatestRevisionSeq(ctx); err != nil {
-			release()
+			f.release(client, false)
 			return nil, err
 		}
 	}
 	ch := make(chan *kg.Revision)
+	f.mu.Lock()
+	f.running++
+	f.mu.Unlock()
 	f.wg.Add(1)
 	go func() {
 		defer f.wg.Done()
-		defer release()
+		defer f.release(client, true)
 		defer close(ch)
 		f.stream(ctx, pos, ch)
 	}()
@@ -252,10 +256,13 @@ func (f *Feed) admit(client string) error {
 	return nil
 }
 
-func (f *Feed) release(client string) {
+func (f *Feed) release(client string, running bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.open--
+	if running {
+		f.running--
+	}
 	if f.perClient[client]--; f.perClient[client] <= 0 {
 		delete(f.perClient, client)
 	}
