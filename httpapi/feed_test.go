@@ -373,7 +373,9 @@ func TestChangesOverSSE(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var bad struct{ Error struct{ Code, Message string } }
+	var bad struct {
+		Error struct{ Code, Message string }
+	}
 	_ = json.NewDecoder(res.Body).Decode(&bad)
 	res.Body.Close()
 	if res.StatusCode != http.StatusBadRequest || bad.Error.Code != "BAD_USER_INPUT" || !strings.Contains(bad.Error.Message, "argument after") {
