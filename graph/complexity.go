@@ -30,6 +30,13 @@ func complexity() ComplexityRoot {
 	c.Source.Supports = func(child int, first *int, _ *string) int { return pageCost(first, child) }
 	c.Source.CitedBy = func(child int, first *int, _ *string) int { return pageCost(first, child) }
 
+	// history pages (every node type and Relationship) and the root revisions list.
+	hist := func(child int, first *int, _ *string) int { return pageCost(first, child) }
+	c.Person.History, c.Organization.History, c.Country.History, c.Policy.History = hist, hist, hist, hist
+	c.LegalCase.History, c.Event.History, c.Statistic.History, c.Source.History = hist, hist, hist, hist
+	c.Relationship.History = hist
+	c.Query.Revisions = func(child int, _, _, _ *string, first *int, _ *string) int { return pageCost(first, child) }
+
 	c.Query.Search = func(child int, _ string, _ []model.NodeType, first *int, _ *string) int {
 		return pageCost(first, child)
 	}

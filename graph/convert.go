@@ -45,14 +45,14 @@ func toModel(n *kg.Node) model.Node {
 	nm, inf, why := names(n.Names), n.Inferred, ptr(n.InferredReason)
 	switch n.Type {
 	case kg.TypePerson:
-		return &model.Person{ID: id, Name: name, Aliases: al, Description: desc, Degree: deg, Citations: cits, Names: nm, Inferred: inf, InferredReason: why, Country: ptr(n.Country)}
+		return &model.Person{ID: id, Name: name, Aliases: al, Description: desc, Degree: deg, Citations: cits, Names: nm, Inferred: inf, InferredReason: why, Version: n.Version, Country: ptr(n.Country)}
 	case kg.TypeOrganization:
-		return &model.Organization{ID: id, Name: name, Aliases: al, Description: desc, Degree: deg, Citations: cits, Names: nm, Inferred: inf, InferredReason: why,
+		return &model.Organization{ID: id, Name: name, Aliases: al, Description: desc, Degree: deg, Citations: cits, Names: nm, Inferred: inf, InferredReason: why, Version: n.Version,
 			Kind: model.OrganizationKind(n.Kind), Country: ptr(n.Country)}
 	case kg.TypeCountry:
-		return &model.Country{ID: id, Name: name, Aliases: al, Description: desc, Degree: deg, Citations: cits, Names: nm, Inferred: inf, InferredReason: why, Code: n.Country}
+		return &model.Country{ID: id, Name: name, Aliases: al, Description: desc, Degree: deg, Citations: cits, Names: nm, Inferred: inf, InferredReason: why, Version: n.Version, Code: n.Country}
 	case kg.TypePolicy:
-		p := &model.Policy{ID: id, Name: name, Aliases: al, Description: desc, Degree: deg, Citations: cits, Names: nm, Inferred: inf, InferredReason: why,
+		p := &model.Policy{ID: id, Name: name, Aliases: al, Description: desc, Degree: deg, Citations: cits, Names: nm, Inferred: inf, InferredReason: why, Version: n.Version,
 			Kind: model.PolicyKind(n.Kind), Country: ptr(n.Country), StartDate: ptr(n.StartDate), EndDate: ptr(n.EndDate)}
 		if n.Status != "" {
 			s := model.PolicyStatus(n.Status)
@@ -60,7 +60,7 @@ func toModel(n *kg.Node) model.Node {
 		}
 		return p
 	case kg.TypeLegalCase:
-		c := &model.LegalCase{ID: id, Name: name, Aliases: al, Description: desc, Degree: deg, Citations: cits, Names: nm, Inferred: inf, InferredReason: why,
+		c := &model.LegalCase{ID: id, Name: name, Aliases: al, Description: desc, Degree: deg, Citations: cits, Names: nm, Inferred: inf, InferredReason: why, Version: n.Version,
 			Docket: ptr(n.Docket), StartDate: ptr(n.StartDate), EndDate: ptr(n.EndDate)}
 		if n.Status != "" {
 			s := model.CaseStatus(n.Status)
@@ -68,10 +68,10 @@ func toModel(n *kg.Node) model.Node {
 		}
 		return c
 	case kg.TypeEvent:
-		return &model.Event{ID: id, Name: name, Aliases: al, Description: desc, Degree: deg, Citations: cits, Names: nm, Inferred: inf, InferredReason: why,
+		return &model.Event{ID: id, Name: name, Aliases: al, Description: desc, Degree: deg, Citations: cits, Names: nm, Inferred: inf, InferredReason: why, Version: n.Version,
 			Kind: model.EventKind(n.Kind), Country: ptr(n.Country), StartDate: ptr(n.StartDate), EndDate: ptr(n.EndDate)}
 	case kg.TypeStatistic:
-		s := &model.Statistic{ID: id, Name: name, Aliases: al, Description: desc, Degree: deg, Citations: cits, Names: nm, Inferred: inf, InferredReason: why,
+		s := &model.Statistic{ID: id, Name: name, Aliases: al, Description: desc, Degree: deg, Citations: cits, Names: nm, Inferred: inf, InferredReason: why, Version: n.Version,
 			Unit: model.Unit(n.Unit), Measure: n.Measure, Qualifier: model.Qualifier(n.Qualifier), Country: ptr(n.Country),
 			StartDate: ptr(n.StartDate), EndDate: ptr(n.EndDate)}
 		if n.Value != nil {
@@ -82,7 +82,7 @@ func toModel(n *kg.Node) model.Node {
 		}
 		return s
 	case kg.TypeSource:
-		return &model.Source{ID: id, Name: name, Aliases: al, Description: desc, Degree: deg, Citations: cits, Names: nm, Inferred: inf, InferredReason: why,
+		return &model.Source{ID: id, Name: name, Aliases: al, Description: desc, Degree: deg, Citations: cits, Names: nm, Inferred: inf, InferredReason: why, Version: n.Version,
 			Kind: model.SourceKind(n.Kind), Publisher: ptr(n.Publisher), URL: ptr(n.URL), PublishedDate: ptr(n.StartDate)}
 	}
 	return nil
@@ -94,7 +94,7 @@ func relationship(r *kg.Relationship, self model.Node) *model.Relationship {
 	m := &model.Relationship{ID: r.ID, Type: model.RelationshipType(r.Type), Role: ptr(r.Role),
 		Description: ptr(r.Description), StartDate: ptr(r.StartDate), EndDate: ptr(r.EndDate),
 		StartDay: ptr(r.StartDay), EndDay: ptr(r.EndDay), Citations: citations(r.Citations),
-		Inferred: r.Inferred, InferredReason: ptr(r.InferredReason)}
+		Inferred: r.Inferred, InferredReason: ptr(r.InferredReason), Version: r.Version}
 	if r.Outcome != "" {
 		o := model.RulingOutcome(r.Outcome)
 		m.Outcome = &o

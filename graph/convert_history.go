@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"context"
 	"strings"
 	"time"
 
@@ -34,4 +35,13 @@ func revisionConnection(p *kg.RevisionPage) *model.RevisionConnection {
 		c.Edges = append(c.Edges, &model.RevisionEdge{Cursor: p.Cursors[i], Node: revision(r)})
 	}
 	return c
+}
+
+// history is the `history` field of every node and relationship: one store call.
+func (r *Resolver) history(ctx context.Context, id string, first *int, after *string) (*model.RevisionConnection, error) {
+	page, err := r.Store.History(ctx, id, deref(first, kg.DefaultFirst), deref(after, ""))
+	if err != nil {
+		return nil, err
+	}
+	return revisionConnection(page), nil
 }

@@ -7,7 +7,6 @@ package graph
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/policygraph/policygraph/graph/model"
 	"github.com/policygraph/policygraph/kg"
@@ -22,7 +21,7 @@ func (r *countryResolver) Relationships(ctx context.Context, obj *model.Country,
 }
 
 func (r *countryResolver) History(ctx context.Context, obj *model.Country, first *int, after *string) (*model.RevisionConnection, error) {
-	panic(fmt.Errorf("not implemented: History - history"))
+	return r.history(ctx, obj.ID, first, after)
 }
 
 func (r *eventResolver) Name(ctx context.Context, obj *model.Event, lang *string) (string, error) {
@@ -34,7 +33,7 @@ func (r *eventResolver) Relationships(ctx context.Context, obj *model.Event, typ
 }
 
 func (r *eventResolver) History(ctx context.Context, obj *model.Event, first *int, after *string) (*model.RevisionConnection, error) {
-	panic(fmt.Errorf("not implemented: History - history"))
+	return r.history(ctx, obj.ID, first, after)
 }
 
 func (r *legalCaseResolver) Name(ctx context.Context, obj *model.LegalCase, lang *string) (string, error) {
@@ -46,7 +45,7 @@ func (r *legalCaseResolver) Relationships(ctx context.Context, obj *model.LegalC
 }
 
 func (r *legalCaseResolver) History(ctx context.Context, obj *model.LegalCase, first *int, after *string) (*model.RevisionConnection, error) {
-	panic(fmt.Errorf("not implemented: History - history"))
+	return r.history(ctx, obj.ID, first, after)
 }
 
 func (r *organizationResolver) Name(ctx context.Context, obj *model.Organization, lang *string) (string, error) {
@@ -58,7 +57,7 @@ func (r *organizationResolver) Relationships(ctx context.Context, obj *model.Org
 }
 
 func (r *organizationResolver) History(ctx context.Context, obj *model.Organization, first *int, after *string) (*model.RevisionConnection, error) {
-	panic(fmt.Errorf("not implemented: History - history"))
+	return r.history(ctx, obj.ID, first, after)
 }
 
 func (r *personResolver) Name(ctx context.Context, obj *model.Person, lang *string) (string, error) {
@@ -70,7 +69,7 @@ func (r *personResolver) Relationships(ctx context.Context, obj *model.Person, t
 }
 
 func (r *personResolver) History(ctx context.Context, obj *model.Person, first *int, after *string) (*model.RevisionConnection, error) {
-	panic(fmt.Errorf("not implemented: History - history"))
+	return r.history(ctx, obj.ID, first, after)
 }
 
 func (r *policyResolver) Name(ctx context.Context, obj *model.Policy, lang *string) (string, error) {
@@ -82,7 +81,7 @@ func (r *policyResolver) Relationships(ctx context.Context, obj *model.Policy, t
 }
 
 func (r *policyResolver) History(ctx context.Context, obj *model.Policy, first *int, after *string) (*model.RevisionConnection, error) {
-	panic(fmt.Errorf("not implemented: History - history"))
+	return r.history(ctx, obj.ID, first, after)
 }
 
 func (r *sourceResolver) Name(ctx context.Context, obj *model.Source, lang *string) (string, error) {
@@ -122,7 +121,7 @@ func (r *sourceResolver) Relationships(ctx context.Context, obj *model.Source, t
 }
 
 func (r *sourceResolver) History(ctx context.Context, obj *model.Source, first *int, after *string) (*model.RevisionConnection, error) {
-	panic(fmt.Errorf("not implemented: History - history"))
+	return r.history(ctx, obj.ID, first, after)
 }
 
 func (r *statisticResolver) Name(ctx context.Context, obj *model.Statistic, lang *string) (string, error) {
@@ -134,7 +133,7 @@ func (r *statisticResolver) Relationships(ctx context.Context, obj *model.Statis
 }
 
 func (r *statisticResolver) History(ctx context.Context, obj *model.Statistic, first *int, after *string) (*model.RevisionConnection, error) {
-	panic(fmt.Errorf("not implemented: History - history"))
+	return r.history(ctx, obj.ID, first, after)
 }
 
 func (r *Resolver) Country() CountryResolver { return &countryResolver{r} }

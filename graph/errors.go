@@ -64,6 +64,10 @@ func errorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 			cause = ge.Err
 		}
 		gerr.Message, gerr.Extensions["code"] = msg, code
+		var ce *kg.ConflictError
+		if errors.As(cause, &ce) && (ce.Reason == "" || ce.CurrentVersion > 0) {
+			gerr.Extensions["currentVersion"] = ce.CurrentVersion // what to read again before retrying (0: the record is gone)
+		}
 		switch {
 		case code == CodeInternal:
 			logger.ErrorContext(ctx, "internal error", logAttrs(ctx, code, gerr, cause)...)

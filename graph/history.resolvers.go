@@ -7,11 +7,16 @@ package graph
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/policygraph/policygraph/graph/model"
+	"github.com/policygraph/policygraph/kg"
 )
 
 func (r *queryResolver) Revisions(ctx context.Context, author *string, since *string, until *string, first *int, after *string) (*model.RevisionConnection, error) {
-	panic(fmt.Errorf("not implemented: Revisions - revisions"))
+	page, err := r.Store.Revisions(ctx, kg.RevisionQuery{Author: deref(author, ""), Since: deref(since, ""), Until: deref(until, ""),
+		First: deref(first, kg.DefaultFirst), After: deref(after, "")})
+	if err != nil {
+		return nil, err
+	}
+	return revisionConnection(page), nil
 }

@@ -10,50 +10,151 @@ import (
 	"fmt"
 
 	"github.com/policygraph/policygraph/graph/model"
+	"github.com/policygraph/policygraph/kg"
 )
 
 func (r *mutationResolver) CreateSource(ctx context.Context, input model.CreateSourceInput) (*model.NodePayload, error) {
-	panic(fmt.Errorf("not implemented: CreateSource - createSource"))
+	p, err := kg.Require(ctx, kg.RoleEditor)
+	if err != nil {
+		return nil, err
+	}
+	res, err := r.Store.CreateNode(ctx, writer(p, input.Reason, input.IdempotencyKey), sourceRecord(input))
+	if err != nil {
+		return nil, err
+	}
+	return &model.NodePayload{Node: toModel(res.Node), Revision: revision(res.Revision)}, nil
 }
 
 func (r *mutationResolver) CreateNode(ctx context.Context, input model.CreateNodeInput) (*model.NodePayload, error) {
-	panic(fmt.Errorf("not implemented: CreateNode - createNode"))
+	p, err := kg.Require(ctx, kg.RoleEditor)
+	if err != nil {
+		return nil, err
+	}
+	if input.Type == model.NodeTypeSource {
+		return nil, &kg.InvalidError{Record: "input", Field: "type", Reason: "a Source is created with createSource"}
+	}
+	res, err := r.Store.CreateNode(ctx, writer(p, input.Reason, input.IdempotencyKey), nodeRecord(input))
+	if err != nil {
+		return nil, err
+	}
+	return &model.NodePayload{Node: toModel(res.Node), Revision: revision(res.Revision)}, nil
 }
 
 func (r *mutationResolver) UpdateNode(ctx context.Context, input model.UpdateNodeInput) (*model.NodePayload, error) {
-	panic(fmt.Errorf("not implemented: UpdateNode - updateNode"))
+	p, err := kg.Require(ctx, kg.RoleEditor)
+	if err != nil {
+		return nil, err
+	}
+	res, err := r.Store.UpdateNode(ctx, writer(p, input.Reason, input.IdempotencyKey), input.ID, input.ExpectedVersion, nodePatch(input.Set))
+	if err != nil {
+		return nil, err
+	}
+	return &model.NodePayload{Node: toModel(res.Node), Revision: revision(res.Revision)}, nil
 }
 
 func (r *mutationResolver) DeleteNode(ctx context.Context, input model.DeleteNodeInput) (*model.DeletePayload, error) {
-	panic(fmt.Errorf("not implemented: DeleteNode - deleteNode"))
+	p, err := kg.Require(ctx, kg.RoleEditor)
+	if err != nil {
+		return nil, err
+	}
+	res, err := r.Store.DeleteNode(ctx, writer(p, input.Reason, input.IdempotencyKey), input.ID, input.ExpectedVersion)
+	if err != nil {
+		return nil, err
+	}
+	return &model.DeletePayload{ID: res.DeletedID, Revision: revision(res.Revision)}, nil
 }
 
 func (r *mutationResolver) CreateRelationship(ctx context.Context, input model.CreateRelationshipInput) (*model.RelationshipPayload, error) {
-	panic(fmt.Errorf("not implemented: CreateRelationship - createRelationship"))
+	p, err := kg.Require(ctx, kg.RoleEditor)
+	if err != nil {
+		return nil, err
+	}
+	res, err := r.Store.CreateRelationship(ctx, writer(p, input.Reason, input.IdempotencyKey), relRecord(input))
+	if err != nil {
+		return nil, err
+	}
+	return &model.RelationshipPayload{Relationship: writtenRel(res.Relationship), Revision: revision(res.Revision)}, nil
 }
 
 func (r *mutationResolver) UpdateRelationship(ctx context.Context, input model.UpdateRelationshipInput) (*model.RelationshipPayload, error) {
-	panic(fmt.Errorf("not implemented: UpdateRelationship - updateRelationship"))
+	p, err := kg.Require(ctx, kg.RoleEditor)
+	if err != nil {
+		return nil, err
+	}
+	res, err := r.Store.UpdateRelationship(ctx, writer(p, input.Reason, input.IdempotencyKey), input.ID, input.ExpectedVersion, relPatch(input.Set))
+	if err != nil {
+		return nil, err
+	}
+	return &model.RelationshipPayload{Relationship: writtenRel(res.Relationship), Revision: revision(res.Revision)}, nil
 }
 
 func (r *mutationResolver) DeleteRelationship(ctx context.Context, input model.DeleteRelationshipInput) (*model.DeletePayload, error) {
-	panic(fmt.Errorf("not implemented: DeleteRelationship - deleteRelationship"))
+	p, err := kg.Require(ctx, kg.RoleEditor)
+	if err != nil {
+		return nil, err
+	}
+	res, err := r.Store.DeleteRelationship(ctx, writer(p, input.Reason, input.IdempotencyKey), input.ID, input.ExpectedVersion)
+	if err != nil {
+		return nil, err
+	}
+	return &model.DeletePayload{ID: res.DeletedID, Revision: revision(res.Revision)}, nil
 }
 
 func (r *mutationResolver) AddCitation(ctx context.Context, input model.AddCitationInput) (*model.CitationPayload, error) {
-	panic(fmt.Errorf("not implemented: AddCitation - addCitation"))
+	p, err := kg.Require(ctx, kg.RoleEditor)
+	if err != nil {
+		return nil, err
+	}
+	if input.Citation == nil {
+		return nil, &kg.InvalidError{Record: "input", Field: "citation", Reason: "is required"}
+	}
+	res, err := r.Store.AddCitation(ctx, writer(p, input.Reason, input.IdempotencyKey), input.Record, input.ExpectedVersion, citationRecord(input.Citation))
+	if err != nil {
+		return nil, err
+	}
+	return &model.CitationPayload{Node: toModel(res.Node), Relationship: writtenRel(res.Relationship), Revision: revision(res.Revision)}, nil
 }
 
 func (r *mutationResolver) RemoveCitation(ctx context.Context, input model.RemoveCitationInput) (*model.CitationPayload, error) {
-	panic(fmt.Errorf("not implemented: RemoveCitation - removeCitation"))
+	p, err := kg.Require(ctx, kg.RoleEditor)
+	if err != nil {
+		return nil, err
+	}
+	res, err := r.Store.RemoveCitation(ctx, writer(p, input.Reason, input.IdempotencyKey), input.Record, input.ExpectedVersion, input.Source, input.Quote)
+	if err != nil {
+		return nil, err
+	}
+	return &model.CitationPayload{Node: toModel(res.Node), Relationship: writtenRel(res.Relationship), Revision: revision(res.Revision)}, nil
 }
 
 func (r *mutationResolver) MergeNodes(ctx context.Context, input model.MergeNodesInput) (*model.NodePayload, error) {
-	panic(fmt.Errorf("not implemented: MergeNodes - mergeNodes"))
+	p, err := kg.Require(ctx, kg.RoleEditor)
+	if err != nil {
+		return nil, err
+	}
+	res, err := r.Store.MergeNodes(ctx, writer(p, input.Reason, input.IdempotencyKey), input.Keep, input.KeepVersion, input.Merge, input.MergeVersion)
+	if err != nil {
+		return nil, err
+	}
+	return &model.NodePayload{Node: toModel(res.Node), Revision: revision(res.Revision)}, nil
 }
 
 func (r *mutationResolver) Revert(ctx context.Context, input model.RevertInput) (*model.RevertPayload, error) {
-	panic(fmt.Errorf("not implemented: Revert - revert"))
+	p, err := kg.Require(ctx, kg.RoleEditor)
+	if err != nil {
+		return nil, err
+	}
+	force := deref(input.Force, false)
+	if force {
+		if _, err := kg.Require(ctx, kg.RoleAdmin); err != nil {
+			return nil, fmt.Errorf("force: %w", err)
+		}
+	}
+	res, err := r.Store.Revert(ctx, writer(p, input.Reason, input.IdempotencyKey), input.RevisionID, force)
+	if err != nil {
+		return nil, err
+	}
+	return &model.RevertPayload{Revision: revision(res.Revision)}, nil
 }
 
 func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }

@@ -7,13 +7,12 @@ package graph
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/policygraph/policygraph/graph/model"
 )
 
 func (r *relationshipResolver) History(ctx context.Context, obj *model.Relationship, first *int, after *string) (*model.RevisionConnection, error) {
-	panic(fmt.Errorf("not implemented: History - history"))
+	return r.history(ctx, obj.ID, first, after)
 }
 
 func (r *Resolver) Relationship() RelationshipResolver { return &relationshipResolver{r} }

@@ -28,6 +28,32 @@ type Store interface {
 	// CitedBy returns one page of the nodes citing each source id, in one query.
 	CitedBy(ctx context.Context, sourceIDs []string, first int, after string) (map[string]*kg.NodePage, error)
 	NetworkStore
+	WriteStore
+}
+
+// WriteStore is the part of Store behind mutations and history. Every write runs in one
+// transaction that records one revision by w.Principal (the resolver has checked the role),
+// or changes nothing. Errors: ErrInvalid (*kg.InvalidError naming record and field), ErrNotFound,
+// *kg.ConflictError (a stale expected version, an id taken, a revert over later revisions),
+// ErrForbidden (a revert of another's revision, force without admin), ErrUnavailable, ErrTimeout.
+type WriteStore interface {
+	// CreateNode adds a node (a Source too); its id is derived from type and name when empty.
+	CreateNode(ctx context.Context, w kg.Write, rec kg.NodeRecord) (*kg.WriteResult, error)
+	UpdateNode(ctx context.Context, w kg.Write, id string, expectedVersion int, p kg.NodePatch) (*kg.WriteResult, error)
+	// DeleteNode deletes a node and its relationships.
+	DeleteNode(ctx context.Context, w kg.Write, id string, expectedVersion int) (*kg.WriteResult, error)
+	CreateRelationship(ctx context.Context, w kg.Write, rec kg.RelationRecord) (*kg.WriteResult, error)
+	UpdateRelationship(ctx context.Context, w kg.Write, id string, expectedVersion int, p kg.RelPatch) (*kg.WriteResult, error)
+	DeleteRelationship(ctx context.Context, w kg.Write, id string, expectedVersion int) (*kg.WriteResult, error)
+	// AddCitation and RemoveCitation change a node's or a relationship's (rel:... ids) citations.
+	AddCitation(ctx context.Context, w kg.Write, record string, expectedVersion int, c kg.CitationRecord) (*kg.WriteResult, error)
+	RemoveCitation(ctx context.Context, w kg.Write, record string, expectedVersion int, source, quote string) (*kg.WriteResult, error)
+	MergeNodes(ctx context.Context, w kg.Write, keep string, keepVersion int, merge string, mergeVersion int) (*kg.WriteResult, error)
+	Revert(ctx context.Context, w kg.Write, revisionID string, force bool) (*kg.WriteResult, error)
+	// History returns one page of the revisions that changed a record, newest first.
+	History(ctx context.Context, id string, first int, after string) (*kg.RevisionPage, error)
+	// Revisions returns one page of every revision, newest first (validates q).
+	Revisions(ctx context.Context, q kg.RevisionQuery) (*kg.RevisionPage, error)
 }
 
 // NetworkStore is the part of Store behind the relationship queries; each method is one

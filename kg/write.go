@@ -215,3 +215,13 @@ func RevisionCursorOf(r *Revision) string {
 
 // RevisionID is the id of the revision with sequence number seq.
 func RevisionID(seq int64) string { return fmt.Sprintf("rev:%d", seq) }
+
+// WriteResult is what a mutation wrote: the record it is about as reads return it (Node or
+// Relationship; DeletedID for a delete) and the revision it recorded. A retry with the same
+// idempotency key gets the first revision and the record as it is now.
+type WriteResult struct {
+	Node         *Node
+	Relationship *Relationship
+	DeletedID    string
+	Revision     *Revision
+}

@@ -2,6 +2,7 @@ package neo4jstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"sort"
@@ -17,6 +18,7 @@ import (
 type ImportStats struct {
 	Nodes         int
 	Relationships int
+	Revision      string // the revision recorded ("" when the import changed nothing)
 }
 
 // labelsFor gives the label set of a node type, from the allow-list only.
@@ -42,7 +44,7 @@ const importNodesCypher = `
 UNWIND $rows AS row
 MERGE (n:Node {id: row.id})
 ON CREATE SET n.createdAt = datetime()
-SET n%s, n += row.props, n.updatedAt = datetime()`
+SET n%s, n += row.props, n.updatedAt = datetime(), n.version = coalesce(row.version, n.version, 1)`
 
 // importRelsCypher is completed with one relationship type (from the allow-list).
 const importRelsCypher = `
@@ -51,7 +53,7 @@ MATCH (a:Node {id: row.from})
 MATCH (b:Node {id: row.to})
 MERGE (a)-[r:%s {id: row.id}]->(b)
 ON CREATE SET r.createdAt = datetime()
-SET r += row.props, r.updatedAt = datetime()`
+SET r += row.props, r.updatedAt = datetime(), r.version = coalesce(row.version, r.version, 1)`
 
 const importBatch = 500
 
@@ -163,7 +165,11 @@ func (s *Store) Import(ctx context.Context, files ...*kg.Validated) (ImportStats
 		allRels = append(allRels, v.Relationships...)
 	}
 
-	_, err := s.write(ctx, 5*time.Minute, func(tx neo4j.ManagedTransaction) (any, error) {
+	out, err := s.write(ctx, 5*time.Minute, func(tx neo4j.ManagedTransaction) (any, error) {
+		t := &txn{ctx: ctx, tx: tx, degrees: map[string]bool{}}
+		if err := t.begin(); err != nil { // first: serialises writers (history.go)
+			return nil, err
+		}
 		res, err := tx.Run(ctx, importCheckCypher, map[string]any{"ids": ids, "external": externalIDs})
 		if err != nil {
 			return nil, err
@@ -204,22 +210,158 @@ func (s *Store) Import(ctx context.Context, files ...*kg.Validated) (ImportStats
 		if err := checkAgainstGraph(files, defined, graph, texts); err != nil {
 			return nil, err
 		}
-		for _, t := range kg.NodeTypes {
-			if err := runBatches(ctx, tx, fmt.Sprintf(importNodesCypher, labelsFor(t)), nodeRows[t]); err != nil {
+		if err := t.importVersions(allNodes, allRels, nodeRows, relRows); err != nil {
+			return nil, err
+		}
+		for _, nt := range kg.NodeTypes {
+			if err := runBatches(ctx, tx, fmt.Sprintf(importNodesCypher, labelsFor(nt)), nodeRows[nt]); err != nil {
 				return nil, err
 			}
 		}
-		for _, t := range kg.RelTypes {
-			if err := runBatches(ctx, tx, fmt.Sprintf(importRelsCypher, t), relRows[t]); err != nil {
+		for _, rt := range kg.RelTypes {
+			if err := runBatches(ctx, tx, fmt.Sprintf(importRelsCypher, rt), relRows[rt]); err != nil {
 				return nil, err
 			}
 		}
-		return nil, storeDegrees(ctx, tx, touchedIDs(allNodes, allRels))
+		if err := storeDegrees(ctx, tx, touchedIDs(allNodes, allRels)); err != nil {
+			return nil, err
+		}
+		if len(t.changes) == 0 {
+			return nil, errNothingChanged // the same files again: no revision (and nothing else) to keep
+		}
+		var names []string
+		for _, v := range files {
+			if v.Name != "" {
+				names = append(names, v.Name)
+			}
+		}
+		reason := "import"
+		if len(names) > 0 {
+			reason = "import of " + strings.Join(names, ", ")
+		}
+		return t.commit(ImportAuthor, "import", reason, "", "", requestHash("import", names))
 	})
+	if errors.Is(err, errNothingChanged) {
+		return stats, nil
+	}
 	if err != nil {
 		return ImportStats{}, err
 	}
+	stats.Revision = out.(*kg.Revision).ID
 	return stats, nil
+}
+
+// ImportAuthor is the author of the revisions Import records.
+const ImportAuthor = "import"
+
+const (
+	importNodeStatesCypher = `
+UNWIND $ids AS id
+MATCH (n:Node {id: id})
+RETURN id, properties(n) AS p`
+
+	// importRelStatesCypher is completed with one relationship type (from the allow-list).
+	importRelStatesCypher = `
+UNWIND $ids AS id
+MATCH (a)-[r:%s {id: id}]->(b)
+RETURN id, a.id AS from, b.id AS to, properties(r) AS p`
+)
+
+// importVersions reads the state of every record the import writes, sets each row's version
+// (unchanged records keep theirs; changed ones get +1; new ones 1) and records the changes.
+// When two files define the same record, the last definition is what is stored.
+func (t *txn) importVersions(nodes []kg.Node, rels []kg.Relationship, nodeRows, relRows map[string][]map[string]any) error {
+	lastNode := map[string]kg.Node{}
+	var nodeIDs []string
+	for _, n := range nodes {
+		if _, ok := lastNode[n.ID]; !ok {
+			nodeIDs = append(nodeIDs, n.ID)
+		}
+		lastNode[n.ID] = n
+	}
+	before := map[string]*nodeState{}
+	for start := 0; start < len(nodeIDs); start += importBatch {
+		recs, err := t.run(importNodeStatesCypher, map[string]any{"ids": nodeIDs[start:min(start+importBatch, len(nodeIDs))]})
+		if err != nil {
+			return err
+		}
+		for _, rec := range recs {
+			id, _ := rec.Values[0].(string)
+			p, _ := rec.Values[1].(map[string]any)
+			before[id] = &nodeState{rec: nodeRecordOf(id, p), version: asInt(p["version"]), mergedIDs: anyStrings(p["mergedIds"])}
+		}
+	}
+	versions := map[string]int{}
+	for _, id := range nodeIDs {
+		n, b := lastNode[id], before[id]
+		after := &nodeState{rec: nodeRecordOf(id, nodeProps(n)), version: 1}
+		if b != nil {
+			after.mergedIDs, after.version = b.mergedIDs, max(b.version, 1)
+			if sameState(b.state(), after.state()) {
+				versions[id] = after.version
+				continue
+			}
+			after.version = b.version + 1
+		}
+		versions[id] = after.version
+		t.change(kindNode, id, b.state(), after.state())
+	}
+	for _, rows := range nodeRows {
+		for _, row := range rows {
+			row["version"] = versions[row["id"].(string)]
+		}
+	}
+
+	type relKey struct{ typ, id string }
+	lastRel := map[relKey]kg.Relationship{}
+	var relKeys []relKey
+	byType := map[string][]string{}
+	for _, r := range rels {
+		k := relKey{r.Type, r.ID}
+		if _, ok := lastRel[k]; !ok {
+			relKeys = append(relKeys, k)
+			byType[r.Type] = append(byType[r.Type], r.ID)
+		}
+		lastRel[k] = r
+	}
+	relBefore := map[relKey]*relState{}
+	for _, typ := range kg.RelTypes {
+		ids := byType[typ]
+		for start := 0; start < len(ids); start += importBatch {
+			recs, err := t.run(fmt.Sprintf(importRelStatesCypher, typ), map[string]any{"ids": ids[start:min(start+importBatch, len(ids))]})
+			if err != nil {
+				return err
+			}
+			for _, rec := range recs {
+				id, _ := rec.Values[0].(string)
+				from, _ := rec.Values[1].(string)
+				to, _ := rec.Values[2].(string)
+				p, _ := rec.Values[3].(map[string]any)
+				relBefore[relKey{typ, id}] = &relState{rec: relRecordOf(id, typ, from, to, p), version: asInt(p["version"])}
+			}
+		}
+	}
+	relVersions := map[relKey]int{}
+	for _, k := range relKeys {
+		r, b := lastRel[k], relBefore[k]
+		after := &relState{rec: relRecordOf(r.ID, r.Type, r.From, r.To, relProps(r)), version: 1}
+		if b != nil {
+			after.version = max(b.version, 1)
+			if sameState(b.state(), after.state()) {
+				relVersions[k] = after.version
+				continue
+			}
+			after.version = b.version + 1
+		}
+		relVersions[k] = after.version
+		t.change(kindRel, r.ID, b.state(), after.state())
+	}
+	for typ, rows := range relRows {
+		for _, row := range rows {
+			row["version"] = relVersions[relKey{typ, row["id"].(string)}]
+		}
+	}
+	return nil
 }
 
 // checkAgainstGraph applies the rules kg.Validate could not apply alone, now that the types

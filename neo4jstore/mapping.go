@@ -67,6 +67,7 @@ func toNode(v any) *kg.Node {
 	if d, ok := m["degree"].(int64); ok {
 		n.Degree = int(d)
 	}
+	n.Version = asInt(m["version"])
 	return n
 }
 
@@ -77,6 +78,7 @@ func toRel(v any) *kg.Relationship {
 		Outcome: str(m, "outcome"), Description: str(m, "description"), StartDate: str(m, "startDate"),
 		EndDate: str(m, "endDate"), StartDay: str(m, "rangeFrom"), EndDay: str(m, "rangeTo"),
 		Citations: toCitations(m["citations"]), Inferred: m["inferred"] == true, InferredReason: str(m, "inferredReason"),
+		Version: asInt(m["version"]),
 	}
 }
 

@@ -110,6 +110,9 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err := s.backfill(ctx); err != nil {
 		return err
 	}
+	if err := s.backfillVersions(ctx); err != nil {
+		return err
+	}
 	return s.backfillSearchText(ctx)
 }
 

@@ -41,7 +41,7 @@ func nodeProjection(v string, o kg.Omit, citations string) string {
 	var b strings.Builder
 	b.WriteString(`%[1]s {.id, .type, .name, .aliases, .kind, .country, .status, .startDate, .endDate,
 	.docket, .value, .unit, .measure, .qualifier, .publisher, .url, .nameValues, .nameLangs, .nameKinds, .nameReasons,
-	.inferred, .inferredReason`)
+	.inferred, .inferredReason, .version`)
 	if !o.Description {
 		b.WriteString(`, .description`)
 	}
@@ -61,7 +61,7 @@ func relProjection(v, citations string) string {
 	if citations != "" {
 		citations = ", citations: " + citations
 	}
-	return fmt.Sprintf(`%[1]s {.id, .role, .outcome, .description, .startDate, .endDate, .rangeFrom, .rangeTo, .inferred, .inferredReason, type: type(%[1]s),
+	return fmt.Sprintf(`%[1]s {.id, .role, .outcome, .description, .startDate, .endDate, .rangeFrom, .rangeTo, .inferred, .inferredReason, .version, type: type(%[1]s),
 	from: startNode(%[1]s).id, to: endNode(%[1]s).id`+citations+`}`, v)
 }
 
@@ -109,7 +109,7 @@ type nodeSpec struct {
 
 var nodeCypher = memo[nodeSpec]{build: func(sp nodeSpec) string {
 	q := `
-MATCH (n:Node {id: $id})`
+MATCH (n:Node {id: coalesce(head(COLLECT { MATCH (m:MergedId {id: $id}) RETURN m.into }), $id)})`
 	if !sp.rels {
 		return q + `
 RETURN ` + nodeMapOmit("n", sp.omit) + ` AS node, null AS rels`
@@ -154,7 +154,7 @@ func (s *Store) NodeWith(ctx context.Context, id string, o kg.Omit, rq *kg.RelQu
 	if err != nil {
 		return nil, nil, err
 	}
-	return n, relPage(id, rows, rq.First), nil
+	return n, relPage(n.ID, rows, rq.First), nil // n.ID: id may be a merged id
 }
 
 // listSpec is the shape of a node list query: which filters were given (their values are
