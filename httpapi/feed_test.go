@@ -408,29 +408,58 @@ func TestChangesOverSSE(t *testing.T) {
 	}
 }
 
-// Two server replicas over one Neo4j: a subscriber on B receives a write committed elsewhere
-// (the feed reads the database, not an in-process broadcast).
+// Two server replicas over one Neo4j: a subscriber on B receives a write made through A, as
+// its mutation recorded it (the feed reads the database, not an in-process broadcast).
 func TestChangesAcrossReplicas(t *testing.T) {
-	neo4jtest.Store(t)
-	a := newFeedServer(t, graph.FeedConfig{}, nil)
-	b := newFeedServer(t, graph.FeedConfig{}, nil)
-	onA, err := dialWS(t, a.url, nil)
+	st := neo4jtest.Store(t)
+	token, _, err := st.CreateToken(context.Background(), "feed-editor", kg.RoleEditor)
 	if err != nil {
 		t.Fatal(err)
 	}
+	withTokens := func(c *httpapi.Config) {
+		c.Auth = httpapi.NewAuth(httpapi.AuthConfig{Tokens: c.Store.(*neo4jstore.Store), PublicReads: true})
+	}
+	a := newFeedServer(t, graph.FeedConfig{}, withTokens)
+	b := newFeedServer(t, graph.FeedConfig{}, withTokens)
 	onB, err := dialWS(t, b.url, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	onA.subscribe("a", "")
 	onB.subscribe("b", "")
-	waitFor(t, "both subscriptions", func() bool { return streams(a.feed) == 1 && streams(b.feed) == 1 })
-	seq := commit(t, "seen by every replica")
-	if got := onB.next("b"); got.Seq != seq {
-		t.Fatalf("replica B: seq %d, want %d", got.Seq, seq)
+	waitFor(t, "the subscription on B", func() bool { return streams(b.feed) == 1 })
+
+	body, _ := json.Marshal(map[string]any{
+		"query": `mutation($input: CreateSourceInput!) { createSource(input: $input) { node { id } revision { id seq feedCursor } } }`,
+		"variables": map[string]any{"input": map[string]any{"id": "source:feed-replicas", "name": "Feed across replicas",
+			"kind": "REPORT", "reason": "made through A"}}})
+	req, _ := http.NewRequest(http.MethodPost, a.url+"/graphql", strings.NewReader(string(body)))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if got := onA.next("a"); got.Seq != seq {
-		t.Fatalf("replica A: seq %d, want %d", got.Seq, seq)
+	var out struct {
+		Data struct {
+			CreateSource struct{ Revision revisionJSON }
+		}
+		Errors []any
+	}
+	_ = json.NewDecoder(res.Body).Decode(&out)
+	res.Body.Close()
+	written := out.Data.CreateSource.Revision
+	if res.StatusCode != http.StatusOK || len(out.Errors) > 0 || written.Seq == 0 {
+		t.Fatalf("mutation through A: HTTP %d %+v", res.StatusCode, out)
+	}
+
+	got := onB.next("b")
+	if got.Seq != written.Seq || got.ID != written.ID || got.FeedCursor != written.FeedCursor || got.Author != "feed-editor" ||
+		got.Operation != "createSource" || got.Reason != "made through A" {
+		t.Fatalf("replica B received %+v, want the revision A wrote %+v", got, written)
+	}
+	if len(got.Changes) != 1 || got.Changes[0].Record != "source:feed-replicas" || got.Changes[0].Before != nil ||
+		got.Changes[0].After["name"] != "Feed across replicas" {
+		t.Fatalf("changes %+v", got.Changes)
 	}
 }
 

@@ -2,11 +2,6 @@ package neo4jstore
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
-	"time"
-
-	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
 	"github.com/policygraph/policygraph/kg"
 )
@@ -22,8 +17,7 @@ const MaxRevisionsAfter = 500
 // cypherRevisionsAfter walks the Revision.seq index upwards from the cursor.
 const cypherRevisionsAfter = `
 MATCH (r:Revision) WHERE r.seq > $after
-RETURN r.id AS id, r.seq AS seq, r.author AS author, r.at AS at, r.operation AS operation,
-       r.reason AS reason, r.idempotencyKey AS idempotencyKey, r.reverts AS reverts, r.changes AS changes
+RETURN r {.id, .seq, .author, .at, .operation, .reason, .idempotencyKey, .reverts, .changes} AS rev
 ORDER BY r.seq
 LIMIT $limit`
 
@@ -44,7 +38,11 @@ func (s *Store) RevisionsAfter(ctx context.Context, afterSeq int64, limit int) (
 	}
 	out := make([]*kg.Revision, 0, len(res.Records))
 	for _, rec := range res.Records {
-		r, err := toRevision(rec)
+		m, err := column[map[string]any](rec, "rev")
+		if err != nil {
+			return nil, err
+		}
+		r, err := toRevision(m) // history.go: changes parsed from the stored JSON text
 		if err != nil {
 			return nil, err
 		}
@@ -66,42 +64,4 @@ func (s *Store) LatestRevisionSeq(ctx context.Context) (int64, error) {
 		return 0, err
 	}
 	return column[int64](res.Records[0], "seq")
-}
-
-// toRevision maps one row of cypherRevisionsAfter; changes is the JSON text
-// [{"record","kind","before","after"}] the writers store.
-func toRevision(rec *neo4j.Record) (*kg.Revision, error) {
-	seq, err := column[int64](rec, "seq")
-	if err != nil {
-		return nil, err
-	}
-	r := &kg.Revision{Seq: seq}
-	m := rec.AsMap()
-	r.ID, r.Author, r.Operation = str(m, "id"), str(m, "author"), str(m, "operation")
-	r.Reason, r.IdempotencyKey, r.Reverts = str(m, "reason"), str(m, "idempotencyKey"), str(m, "reverts")
-	if r.ID == "" {
-		r.ID = fmt.Sprintf("rev:%d", seq)
-	}
-	switch at := m["at"].(type) {
-	case time.Time:
-		r.At = at.UTC()
-	case neo4j.LocalDateTime:
-		r.At = at.Time().UTC()
-	}
-	r.Changes = []kg.Change{}
-	if text, _ := m["changes"].(string); text != "" {
-		var changes []struct {
-			Record string         `json:"record"`
-			Kind   string         `json:"kind"`
-			Before map[string]any `json:"before"`
-			After  map[string]any `json:"after"`
-		}
-		if err := json.Unmarshal([]byte(text), &changes); err != nil {
-			return nil, fmt.Errorf("neo4jstore: revision %s: stored changes are not valid JSON: %w", r.ID, err)
-		}
-		for _, c := range changes {
-			r.Changes = append(r.Changes, kg.Change{Record: c.Record, Kind: c.Kind, Before: c.Before, After: c.After})
-		}
-	}
-	return r, nil
 }
