@@ -179,9 +179,9 @@ func serve(ctx context.Context, cfg Config, storeCfg neo4jstore.Config, logger *
 		MetricsElsewhere: cfg.MetricsAddr != "",
 		CORSOrigins:      cfg.CORSOrigins,
 		Tracing:          tracing,
+		Feed:             feed,
 		Auth: httpapi.NewAuth(httpapi.AuthConfig{Tokens: store, PublicReads: cfg.PublicReads,
 			WriteLimit: cfg.WriteLimit, Logger: logger}),
-		Feed:             feed,
 	})
 	if metrics != nil && cfg.MetricsAddr != "" {
 		stopMetrics, err := serveMetrics(cfg.MetricsAddr, metrics, logger)
