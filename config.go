@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/policygraph/policygraph/graph"
 	"github.com/policygraph/policygraph/httpapi"
 )
 
@@ -38,6 +39,10 @@ type Config struct {
 	// Who may read and how fast tokens may write (httpapi/auth.go; docs/curation.md).
 	PublicReads bool               // PUBLIC_READS: queries, /export and /explore without a token
 	WriteLimit  httpapi.WriteLimit // WRITE_RATE_LIMIT, WRITE_RATE_BURST: per-token mutations
+	// The change feed (graph/feed.go; docs/curation.md, "Change feed").
+	ChangesPollInterval time.Duration // CHANGES_POLL_INTERVAL
+	ChangesMaxStreams   int           // CHANGES_MAX_STREAMS: open streams per server
+	ChangesMaxPerClient int           // CHANGES_MAX_STREAMS_PER_CLIENT
 }
 
 // defaultNeo4jPassword is the password of the local Neo4j that make run starts: refused for
@@ -67,6 +72,9 @@ var configVars = []struct{ name, def string }{
 	{"PUBLIC_READS", "true"},
 	{"WRITE_RATE_LIMIT", httpapi.DefaultWriteRate},
 	{"WRITE_RATE_BURST", strconv.Itoa(httpapi.DefaultWriteBurst)},
+	{"CHANGES_POLL_INTERVAL", graph.DefaultChangesPollInterval.String()},
+	{"CHANGES_MAX_STREAMS", strconv.Itoa(graph.DefaultChangesMaxStreams)},
+	{"CHANGES_MAX_STREAMS_PER_CLIENT", strconv.Itoa(graph.DefaultChangesMaxStreamsPerIP)},
 }
 
 // loadConfig reads the environment through getenv and validates every value; an error names
@@ -157,6 +165,15 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		return cfg, fmt.Errorf("WRITE_RATE_BURST: %q is not a positive whole number (writes a token may make at once, e.g. 30)", v["WRITE_RATE_BURST"])
 	}
 	cfg.WriteLimit.Burst = float64(burst)
+	if cfg.ChangesPollInterval, err = time.ParseDuration(v["CHANGES_POLL_INTERVAL"]); err != nil || cfg.ChangesPollInterval < 50*time.Millisecond || cfg.ChangesPollInterval > time.Minute {
+		return cfg, fmt.Errorf("CHANGES_POLL_INTERVAL: %q is not a duration from 50ms to 1m (want e.g. 1s or 500ms)", v["CHANGES_POLL_INTERVAL"])
+	}
+	if cfg.ChangesMaxStreams, err = strconv.Atoi(v["CHANGES_MAX_STREAMS"]); err != nil || cfg.ChangesMaxStreams < 1 {
+		return cfg, fmt.Errorf("CHANGES_MAX_STREAMS: %q is not a positive whole number of streams (e.g. 1000)", v["CHANGES_MAX_STREAMS"])
+	}
+	if cfg.ChangesMaxPerClient, err = strconv.Atoi(v["CHANGES_MAX_STREAMS_PER_CLIENT"]); err != nil || cfg.ChangesMaxPerClient < 1 {
+		return cfg, fmt.Errorf("CHANGES_MAX_STREAMS_PER_CLIENT: %q is not a positive whole number of streams (e.g. 10)", v["CHANGES_MAX_STREAMS_PER_CLIENT"])
+	}
 	return cfg, nil
 }
 

@@ -164,6 +164,11 @@ func serve(ctx context.Context, cfg Config, storeCfg neo4jstore.Config, logger *
 		}
 	}()
 
+	// The change feed: one poller per server, streams ended by the shutdown below.
+	feed := graph.NewFeed(store, graph.FeedConfig{PollInterval: cfg.ChangesPollInterval,
+		MaxStreams: cfg.ChangesMaxStreams, MaxStreamsPerClient: cfg.ChangesMaxPerClient, Logger: logger})
+	defer closeFeed(feed)
+
 	handler := httpapi.New(httpapi.Config{
 		Store: store, Logger: logger,
 		Limits:           graph.Limits{RequestTimeout: cfg.QueryTimeout + 5*time.Second},
@@ -174,6 +179,7 @@ func serve(ctx context.Context, cfg Config, storeCfg neo4jstore.Config, logger *
 		MetricsElsewhere: cfg.MetricsAddr != "",
 		CORSOrigins:      cfg.CORSOrigins,
 		Tracing:          tracing,
+		Feed:             feed,
 		Auth: httpapi.NewAuth(httpapi.AuthConfig{Tokens: store, PublicReads: cfg.PublicReads,
 			WriteLimit: cfg.WriteLimit, Logger: logger}),
 	})
@@ -198,6 +204,7 @@ func serve(ctx context.Context, cfg Config, storeCfg neo4jstore.Config, logger *
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
+	srv.RegisterOnShutdown(func() { closeFeed(feed) }) // Shutdown waits for SSE responses: end them
 	logger.Info("listening", "addr", ln.Addr().String(), "url", "http://"+ln.Addr().String()+"/", "traces", cfg.TracesExporter)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -214,6 +221,14 @@ func serve(ctx context.Context, cfg Config, storeCfg neo4jstore.Config, logger *
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// closeFeed ends every change stream (WebSockets close, SSE responses end) and waits for them
+// briefly.
+func closeFeed(feed *graph.Feed) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	_ = feed.Close(ctx)
 }
 
 // serveMetrics serves /metrics on its own address (METRICS_ADDR) until the returned function

@@ -15,7 +15,8 @@ func revision(r *kg.Revision) *model.Revision {
 		return nil
 	}
 	out := &model.Revision{ID: r.ID, Seq: int(r.Seq), Author: r.Author, At: r.At.UTC().Format(time.RFC3339Nano),
-		Operation: r.Operation, Reason: r.Reason, Reverts: ptr(r.Reverts), Changes: []*model.RevisionChange{}}
+		Operation: r.Operation, Reason: r.Reason, Reverts: ptr(r.Reverts), Changes: []*model.RevisionChange{},
+		FeedCursor: FeedCursor(r.Seq)}
 	for _, c := range r.Changes {
 		out.Changes = append(out.Changes, &model.RevisionChange{Record: c.Record, Kind: model.RecordKind(strings.ToUpper(c.Kind)),
 			Before: c.Before, After: c.After})

@@ -39,6 +39,7 @@ type ResolverRoot interface {
 	Relationship() RelationshipResolver
 	Source() SourceResolver
 	Statistic() StatisticResolver
+	Subscription() SubscriptionResolver
 }
 
 type DirectiveRoot struct {
@@ -392,14 +393,15 @@ type ComplexityRoot struct {
 	}
 
 	Revision struct {
-		At        func(childComplexity int) int
-		Author    func(childComplexity int) int
-		Changes   func(childComplexity int) int
-		ID        func(childComplexity int) int
-		Operation func(childComplexity int) int
-		Reason    func(childComplexity int) int
-		Reverts   func(childComplexity int) int
-		Seq       func(childComplexity int) int
+		At         func(childComplexity int) int
+		Author     func(childComplexity int) int
+		Changes    func(childComplexity int) int
+		FeedCursor func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Operation  func(childComplexity int) int
+		Reason     func(childComplexity int) int
+		Reverts    func(childComplexity int) int
+		Seq        func(childComplexity int) int
 	}
 
 	RevisionChange struct {
@@ -493,6 +495,10 @@ type ComplexityRoot struct {
 	StatisticEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	Subscription struct {
+		Changes func(childComplexity int, after *string) int
 	}
 
 	TimelineConnection struct {
@@ -603,6 +609,9 @@ type StatisticResolver interface {
 
 	Relationships(ctx context.Context, obj *model.Statistic, types []model.RelationshipType, direction *model.Direction, first *int, after *string) (*model.RelationshipConnection, error)
 	History(ctx context.Context, obj *model.Statistic, first *int, after *string) (*model.RevisionConnection, error)
+}
+type SubscriptionResolver interface {
+	Changes(ctx context.Context, after *string) (<-chan *model.Revision, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -2266,6 +2275,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Revision.Changes(childComplexity), true
+	case "Revision.feedCursor":
+		if e.ComplexityRoot.Revision.FeedCursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Revision.FeedCursor(childComplexity), true
 	case "Revision.id":
 		if e.ComplexityRoot.Revision.ID == nil {
 			break
@@ -2708,6 +2723,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.StatisticEdge.Node(childComplexity), true
 
+	case "Subscription.changes":
+		if e.ComplexityRoot.Subscription.Changes == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_changes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.Changes(childComplexity, args["after"].(*string)), true
+
 	case "TimelineConnection.edges":
 		if e.ComplexityRoot.TimelineConnection.Edges == nil {
 			break
@@ -2828,6 +2855,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
 			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
 			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
 			data.MarshalGQL(&buf)
 
 			return &graphql.Response{
@@ -4795,6 +4839,35 @@ enum Direction {
   BOTH
 }
 `, BuiltIn: false},
+	{Name: "../schema/subscriptions.graphqls", Input: `"""
+Live updates. Subscriptions are served over WebSocket on ` + "`" + `/graphql` + "`" + ` with the
+` + "`" + `graphql-transport-ws` + "`" + ` protocol (the ` + "`" + `graphql-ws` + "`" + ` npm client; GraphiQL); clients without
+WebSocket can read the same feed as Server-Sent Events from ` + "`" + `GET /changes` + "`" + ` (docs/curation.md,
+"Change feed").
+"""
+type Subscription {
+  """
+  Every committed write, as one Revision per event, in commit order (` + "`" + `seq` + "`" + `), whichever server
+  replica made it. Without ` + "`" + `after` + "`" + ` the feed starts with the next write; with ` + "`" + `after` + "`" + ` (the
+  ` + "`" + `feedCursor` + "`" + ` of a revision already received) it first replays, in order, every revision
+  committed since that one, then goes on live: a client that reconnects with its last cursor
+  misses nothing and sees nothing twice. When reads are not public, the WebSocket
+  ` + "`" + `connection_init` + "`" + ` payload must carry ` + "`" + `{"Authorization": "Bearer <token>"}` + "`" + `.
+  """
+  changes(
+    "A revision's ` + "`" + `feedCursor` + "`" + `: resume right after that revision."
+    after: String
+  ): Revision!
+}
+
+extend type Revision {
+  """
+  This revision's position in the change feed, as an opaque cursor: pass it as
+  ` + "`" + `changes(after:)` + "`" + ` (or as the ` + "`" + `Last-Event-ID` + "`" + ` of ` + "`" + `GET /changes` + "`" + `) to resume right after it.
+  """
+  feedCursor: String!
+}
+`, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -5440,6 +5513,8 @@ func (ec *executionContext) childFields_Revision(ctx context.Context, field grap
 		return ec.fieldContext_Revision_reverts(ctx, field)
 	case "changes":
 		return ec.fieldContext_Revision_changes(ctx, field)
+	case "feedCursor":
+		return ec.fieldContext_Revision_feedCursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Revision", field.Name)
 }
@@ -7541,6 +7616,20 @@ func (ec *executionContext) field_Statistic_relationships_args(ctx context.Conte
 		return nil, err
 	}
 	args["after"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_changes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
 	return args, nil
 }
 
@@ -14639,6 +14728,29 @@ func (ec *executionContext) fieldContext_Revision_changes(_ context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Revision_feedCursor(ctx context.Context, field graphql.CollectedField, obj *model.Revision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Revision_feedCursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FeedCursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Revision_feedCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Revision", field, false, false, "String")
+}
+
 func (ec *executionContext) _RevisionChange_record(ctx context.Context, field graphql.CollectedField, obj *model.RevisionChange) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16327,6 +16439,50 @@ func (ec *executionContext) fieldContext_StatisticEdge_node(_ context.Context, f
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Statistic(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_changes(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_changes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().Changes(ctx, fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Revision) graphql.Marshaler {
+			return ec.marshalNRevision2ᚖgithubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐRevision(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_changes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Revision(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_changes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -21590,6 +21746,11 @@ func (ec *executionContext) _Revision(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "feedCursor":
+			out.Values[i] = ec._Revision_feedCursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -22221,6 +22382,26 @@ func (ec *executionContext) _StatisticEdge(ctx context.Context, sel ast.Selectio
 	}
 
 	return out
+}
+
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "changes":
+		return ec._Subscription_changes(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
 }
 
 var timelineConnectionImplementors = []string{"TimelineConnection"}

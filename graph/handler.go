@@ -66,11 +66,27 @@ func orDefault[T int | int64 | time.Duration](dst *T, v T) {
 // limit, deadline, CORS) are httpapi's.
 // Introspection stays on: this is a public knowledge graph whose schema is its manual.
 func NewHandler(store Store, logger *slog.Logger, limits Limits) http.Handler {
-	l := limits.WithDefaults()
-	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{Store: store}, Complexity: complexity()}))
+	srv := newServer(&Resolver{Store: store}, logger, limits)
 	srv.AddTransport(transport.Options{AllowedMethods: []string{"GET", "POST", "OPTIONS"}})
 	srv.AddTransport(getTransport{})
 	srv.AddTransport(postTransport{})
+	return withLoaders(store, srv)
+}
+
+// NewStreamHandler is the GraphQL executor of WebSocket connections (graphql-transport-ws, and
+// the legacy graphql-ws): the same schema, limits and error presenter as NewHandler, with the
+// change feed for subscriptions (streams.go). Queries and mutations go over HTTP.
+func NewStreamHandler(store Store, logger *slog.Logger, limits Limits, s Streams) http.Handler {
+	srv := newServer(&Resolver{Store: store, Feed: s.Feed}, logger, limits)
+	srv.AddTransport(s.websocket(logger))
+	srv.AroundOperations(subscriptionsOnly)
+	return srv // no per-request loaders: a connection lives too long for their cache
+}
+
+// newServer is the executor without transports.
+func newServer(r *Resolver, logger *slog.Logger, limits Limits) *handler.Server {
+	l := limits.WithDefaults()
+	srv := handler.New(NewExecutableSchema(Config{Resolvers: r, Complexity: complexity()}))
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.SetParserTokenLimit(l.MaxTokens)
 	srv.SetDisableSuggestion(true)
@@ -86,6 +102,5 @@ func NewHandler(store Store, logger *slog.Logger, limits Limits) http.Handler {
 	srv.Use(responseLimit{maxBytes: l.MaxResponseBytes})
 	srv.SetErrorPresenter(errorPresenter(logger))
 	srv.SetRecoverFunc(recoverFunc(logger))
-
-	return withLoaders(store, srv)
+	return srv
 }

@@ -9,4 +9,5 @@ package graph
 // Resolver holds the dependencies of every resolver.
 type Resolver struct {
 	Store Store
+	Feed  *Feed // the change feed of the `changes` subscription; nil on plain HTTP (NewHandler)
 }

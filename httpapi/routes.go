@@ -53,11 +53,16 @@ type Config struct {
 	// Auth checks API tokens, the read rule (PUBLIC_READS) and the per-token write limit
 	// (auth.go); nil knows no tokens: reads are public and mutations are refused.
 	Auth *Auth
+	// Feed is the change feed (graph.NewFeed): WebSocket subscriptions on /graphql and
+	// GET /changes (sse.go), both under Auth's read rule. Nil serves neither.
+	Feed *graph.Feed
 }
 
 // New returns the server's handler: every route, wrapped in the request log.
 //
-//	/graphql              GraphQL over GET (queries) and POST JSON (mutations: POST only, with a token); CORS (any origin unless CORSOrigins)
+//	/graphql              GraphQL over GET (queries) and POST JSON (mutations: POST only, with a token); CORS (any origin unless CORSOrigins);
+//	                      WebSocket (graphql-transport-ws) for the changes subscription
+//	/changes              the change feed as Server-Sent Events (sse.go)
 //	/export/{format}      the selection as a file: gexf, graphml, cytoscape.json, graphology.json, nodes.csv, edges.csv
 //	/explore, /explore/   the network explorer page and its assets
 //	/livez                the process is up
@@ -68,7 +73,10 @@ func New(c Config) http.Handler {
 	l := c.Limits.WithDefaults()
 	mux := http.NewServeMux()
 	lim := newLimiter(c.RateLimit, c.Metrics)
-	mux.Handle("/graphql", lim.graphQL(graphQL(c.Store, c.Logger, l, c.Auth)))
+	mux.Handle("/graphql", withStreams(c, lim, l, lim.graphQL(graphQL(c.Store, c.Logger, l, c.Auth))))
+	if c.Feed != nil {
+		mux.Handle("/changes", lim.stream(c.Feed, cors(sseHandler(c.Feed, c.Auth))))
+	}
 	mux.Handle("/export/{format}", lim.export(cors(c.Auth.reads(exportHandler(c.Store, c.Logger, c.ExportTimeout)))))
 	mux.Handle("/explore", c.Auth.reads(web.Explorer()))
 	mux.Handle("/explore/", c.Auth.reads(web.Explorer()))

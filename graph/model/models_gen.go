@@ -902,6 +902,9 @@ type Revision struct {
 	Reverts *string `json:"reverts,omitempty"`
 	// Each record touched, with its state before and after.
 	Changes []*RevisionChange `json:"changes"`
+	// This revision's position in the change feed, as an opaque cursor: pass it as
+	// `changes(after:)` (or as the `Last-Event-ID` of `GET /changes`) to resume right after it.
+	FeedCursor string `json:"feedCursor"`
 }
 
 // One record's change within a revision.
@@ -1070,6 +1073,13 @@ type StatisticEdge struct {
 	Cursor string `json:"cursor"`
 	// The statistic.
 	Node *Statistic `json:"node"`
+}
+
+// Live updates. Subscriptions are served over WebSocket on `/graphql` with the
+// `graphql-transport-ws` protocol (the `graphql-ws` npm client; GraphiQL); clients without
+// WebSocket can read the same feed as Server-Sent Events from `GET /changes` (docs/curation.md,
+// "Change feed").
+type Subscription struct {
 }
 
 // A page of a timeline.

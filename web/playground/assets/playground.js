@@ -28,6 +28,8 @@
     var tab = { query: dedent(el.textContent) };
     var variables = el.getAttribute('data-variables');
     if (variables) tab.variables = variables;
+    var headers = el.getAttribute('data-headers');
+    if (headers) tab.headers = headers;
     if (el.hasAttribute('data-default')) defaultQuery = tab.query;
     tabs.push(tab);
   });
@@ -76,11 +78,32 @@
     });
   }
 
+  // Subscriptions run over WebSocket on the same endpoint with graphql-transport-ws: GraphiQL's
+  // own fetcher bundles the graphql-ws client, and sends the headers editor's JSON (e.g. the
+  // Authorization of the headers tab) as the connection_init payload.
+  var wsURL = (location.protocol === 'https:' ? 'wss:' : 'ws:') + '//' + location.host +
+    new URL(endpoint, location.href).pathname;
+  var subscriptions = GraphiQL.createFetcher({ url: endpoint, subscriptionUrl: wsURL });
+
+  function isSubscription(params, opts) {
+    var doc = opts && opts.documentAST;
+    if (!doc) return /^\s*subscription\b/m.test(params.query || '');
+    return doc.definitions.some(function (d) {
+      return d.kind === 'OperationDefinition' && d.operation === 'subscription' &&
+        (!params.operationName || (d.name && d.name.value === params.operationName));
+    });
+  }
+
+  function fetchOrSubscribe(params, opts) {
+    if (isSubscription(params, opts)) return subscriptions(params, opts);
+    return fetcher(params, opts);
+  }
+
   var h = React.createElement;
   root.textContent = '';
   ReactDOM.createRoot(root).render(
     h(GraphiQL, {
-      fetcher: fetcher,
+      fetcher: fetchOrSubscribe,
       defaultQuery: defaultQuery,
       defaultTabs: tabs.length ? tabs : undefined,
       isHeadersEditorEnabled: true
