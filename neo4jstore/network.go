@@ -3,8 +3,10 @@ package neo4jstore
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/policygraph/policygraph/kg"
 )
@@ -229,24 +231,79 @@ func (s *Store) CommonConnections(ctx context.Context, q kg.CommonQuery) (*kg.Co
 	return out, nil
 }
 
-// timelineRows are the two ways to gather a timeline's candidate rows (day, key, rel, e):
-// over the whole graph, or (much cheaper) from the given nodes outwards.
-var timelineRows = map[bool]string{
-	false: `
-  MATCH ()-[r]->()
-  WHERE r.rangeFrom IS NOT NULL AND ` + relWhere("r") + `
-  RETURN r.rangeFrom AS day, r.id AS key, r AS rel, null AS e
-  UNION ALL
-  MATCH (e:Event)
-  WHERE e.rangeFrom IS NOT NULL AND size($types) = 0 AND ` + eventWindow + `
-  RETURN e.rangeFrom AS day, e.id AS key, null AS rel, e`,
-	true: `
+// The timeline. An entry is a relationship or an Event placed at one of its partial dates
+// (S = startDate, E = endDate) relative to the window [$w0, $w1] (days; "0000-01-01" and
+// "9999-12-31" when open). A partial date D overlaps the window when
+// left($w0, size(D)) <= D <= left($w1, size(D)): "2020" overlaps January 2020.
+//
+//	STARTS   S overlaps the window: placed at S.
+//	ENDS     E overlaps it and S is before it (or unknown): placed at E.
+//	ONGOING  S is before the window and E is after it (or, for a relationship, unknown):
+//	         only with includeOngoing, placed at S, after every other entry.
+//
+// Entries are ordered by a key: group ('0', or '1' for ONGOING), the month of the day they are
+// placed at (their first day, or $w0 when that is later), precision ('0' day, '1' month,
+// '2' year), that day; then by id. So a year-dated entry follows the precisely dated ones of
+// the month it is placed in, and the key is a fixed-width string compared as a whole.
+const (
+	tlOpenFrom = "0000-01-01"
+	tlOpenTo   = "9999-12-31"
+)
+
+func tlOverlaps(d string) string {
+	return fmt.Sprintf("(%[1]s >= left($w0, size(%[1]s)) AND %[1]s <= left($w1, size(%[1]s)))", d)
+}
+
+func tlBefore(d string) string { return fmt.Sprintf("%[1]s < left($w0, size(%[1]s))", d) }
+func tlAfter(d string) string  { return fmt.Sprintf("%[1]s > left($w1, size(%[1]s))", d) }
+
+// tlKinds are the conditions of each kind for a relationship (event: false) or an Event.
+func tlKinds(v string, event bool) map[string]string {
+	s, e := v+".startDate", v+".endDate"
+	ongoingEnd := "(" + e + " IS NULL OR " + tlAfter(e) + ")"
+	if event { // an Event without an end is a point in time, not open-ended
+		ongoingEnd = "(" + e + " IS NOT NULL AND " + tlAfter(e) + ")"
+	}
+	return map[string]string{
+		kg.TimelineStarts:  s + " IS NOT NULL AND " + tlOverlaps(s),
+		kg.TimelineEnds:    e + " IS NOT NULL AND " + tlOverlaps(e) + " AND (" + s + " IS NULL OR " + tlBefore(s) + ")",
+		kg.TimelineOngoing: "$ongoing AND " + s + " IS NOT NULL AND " + tlBefore(s) + " AND " + ongoingEnd,
+	}
+}
+
+// tlRow keeps v when kindExpr (a CASE giving the kind, or null) is not null, places it and
+// keeps it when its key comes after the cursor ($afterKey, $afterID; "" on the first page).
+func tlRow(v, kindExpr string) string {
+	return fmt.Sprintf(`
+  WITH %[1]s, %[2]s AS kind
+  WHERE kind IS NOT NULL
+  WITH %[1]s, kind, CASE kind WHEN 'ENDS' THEN %[1]s.endDate ELSE %[1]s.startDate END AS date
+  WITH %[1]s, kind, date, left(date + '-01-01', 10) AS first
+  WITH %[1]s, kind, date, CASE WHEN kind <> 'ONGOING' AND first < $w0 THEN $w0 ELSE first END AS day
+  WITH %[1]s, kind, date, day, CASE kind WHEN 'ONGOING' THEN '1' ELSE '0' END + left(day, 7)
+       + CASE size(date) WHEN 10 THEN '0' WHEN 7 THEN '1' ELSE '2' END + day AS key
+  WHERE key > $afterKey OR (key = $afterKey AND %[1]s.id > $afterID)`, v, kindExpr)
+}
+
+// tlKindOf is the CASE that classifies v into one kind.
+func tlKindOf(v string, event bool) string {
+	k := tlKinds(v, event)
+	return "CASE WHEN " + k[kg.TimelineStarts] + " THEN 'STARTS' WHEN " + k[kg.TimelineEnds] +
+		" THEN 'ENDS' WHEN " + k[kg.TimelineOngoing] + " THEN 'ONGOING' END"
+}
+
+const tlReturn = `
+  RETURN key, v.id AS id, kind, date, day, %s AS rel, %s AS e`
+
+// timelineByIDsCypher: the entries of the given nodes (their relationships, their Events and
+// the given Events), gathered from the nodes outwards: work proportional to their degree.
+var timelineByIDsCypher = `
+CALL () {
   UNWIND $ids AS id
-  MATCH (:Node {id: id})-[r]-()
-  WHERE r.rangeFrom IS NOT NULL AND ` + relWhere("r") + `
-  WITH DISTINCT r
-  RETURN r.rangeFrom AS day, r.id AS key, r AS rel, null AS e
-  UNION
+  MATCH (:Node {id: id})-[v]-()
+  WHERE size($types) = 0 OR type(v) IN $types
+  WITH DISTINCT v` + tlRow("v", tlKindOf("v", false)) + fmt.Sprintf(tlReturn, "v", "null") + `
+  UNION ALL
   UNWIND $ids AS id
   MATCH (n:Node {id: id})
   CALL (n) {
@@ -254,70 +311,250 @@ var timelineRows = map[bool]string{
     UNION
     MATCH (e:Event) WHERE e = n RETURN e
   }
-  WITH e WHERE e.rangeFrom IS NOT NULL AND size($types) = 0 AND ` + eventWindow + `
-  RETURN e.rangeFrom AS day, e.id AS key, null AS rel, e`,
+  WITH DISTINCT e AS v WHERE size($types) = 0` + tlRow("v", tlKindOf("v", true)) + fmt.Sprintf(tlReturn, "null", "v") + `
+}` + timelinePage
+
+// timelineByTypesCypher: the entries of the given relationship types over the whole graph,
+// read by a relationship-type scan (%s is ":T1|T2" from the allow-list): work proportional to
+// the number of relationships of those types. (The full-text index spans every type, so it
+// cannot count the entries of some types without reading the others.)
+var timelineByTypesCypher = `
+CALL () {
+  MATCH ()-[v%s]->()
+  WHERE v.startDate IS NOT NULL OR v.endDate IS NOT NULL` + strings.ReplaceAll(tlRow("v", tlKindOf("v", false))+fmt.Sprintf(tlReturn, "v", "null"), "%", "%%") + `
+}` + strings.ReplaceAll(timelinePage, "%", "%%")
+
+// timelinePage orders the candidate rows, cuts the page and maps only its rows.
+var timelinePage = `
+WITH key, id, kind, date, day, rel, e ORDER BY key, id LIMIT $limit
+WITH key, id, kind, date, day, rel, e, startNode(rel) AS a, endNode(rel) AS b
+RETURN key, id, kind, date, day, ` + relMap("rel") + ` AS rel, ` + nodeMap("a") + ` AS fromNode, ` +
+	nodeMap("b") + ` AS toNode, ` + nodeMap("e") + ` AS event
+ORDER BY key, id`
+
+// A timeline over the whole graph reads the full-text indexes of migration 003 (rel_dates over
+// every relationship type, event_dates): Lucene range and term queries on the partial dates
+// select exactly the entries of a kind in a window (see tlLucene), and count them cheaply. Lucene has no order, so a page is found in two steps:
+//
+//  1. probes: count (at most $limit per index) the entries placed after the cursor's month and
+//     up to a probe month, for growing probe months (base, base+1, +3, ... months, then no
+//     bound). The first probe with $limit entries is the cut: at least $limit entries after the
+//     cursor sort up to the cut month, and everything past it sorts later.
+//  2. fetch every entry from the cursor's month to the cut month, order, and cut the page.
+//
+// So a page reads about one month of the graph (from the cursor on) plus the probes' counts,
+// whatever the size of the graph. The base of the probes is the cursor's next month, else the
+// window's first month or the graph's first dated month, whichever is later.
+var timelineAllCypher = `
+OPTIONAL CALL () {
+  MATCH (n:Node) WHERE n.rangeFrom IS NOT NULL
+  RETURN left(n.rangeFrom, 7) AS dataFrom ORDER BY n.rangeFrom LIMIT 1
+}
+UNWIND range(0, size($groups) - 1) AS g
+UNWIND range(0, size($steps)) AS s
+WITH g, s, $groups[g] AS grp, dataFrom
+WITH g, s, grp, CASE WHEN grp.base <> '' THEN grp.base WHEN dataFrom > grp.floor THEN dataFrom ELSE grp.floor END AS base
+WITH g, s, grp, CASE WHEN s = size($steps) THEN '*'
+  ELSE '"' + left(toString(date(base + '-01') + duration({months: $steps[s]})), 7) + '-31"' END AS hi
+CALL (grp, hi) {
+  CALL db.index.fulltext.queryRelationships('rel_dates', replace(grp.probeRel, '@HI@', hi), {limit: $limit}) YIELD relationship
+  RETURN count(*) AS n
+  UNION ALL
+  WITH grp, hi WHERE $events
+  CALL db.index.fulltext.queryNodes('event_dates', replace(grp.probeEv, '@HI@', hi), {limit: $limit}) YIELD node
+  RETURN count(*) AS n
+}
+WITH g, s, grp, hi, sum(n) AS n ORDER BY g, s
+WITH collect(CASE WHEN n >= $limit THEN {grp: grp, hi: hi} END) AS hits
+WITH coalesce(hits[0], {grp: $groups[-1], hi: '*'}) AS cut
+CALL (cut) {
+  CALL db.index.fulltext.queryRelationships('rel_dates', replace(cut.grp.fetchRel, '@HI@', cut.hi)) YIELD relationship AS v
+  WITH v` + tlRow("v", tlKindOf("v", false)) + fmt.Sprintf(tlReturn, "v", "null") + `
+  UNION ALL
+  WITH cut WHERE $events
+  CALL db.index.fulltext.queryNodes('event_dates', replace(cut.grp.fetchEv, '@HI@', cut.hi)) YIELD node AS v
+  WITH v` + tlRow("v", tlKindOf("v", true)) + fmt.Sprintf(tlReturn, "null", "v") + `
+}` + timelinePage
+
+// tlProbeSteps are the probe months, as months after the base.
+var tlProbeSteps = []int{0, 2, 11, 59}
+
+// tlLucene writes the Lucene queries of a window. Dates reach it validated (digits and '-'),
+// and the queries are parameters, never Cypher text. A partial date D overlaps the window
+// [w0, w1] exactly when D is w0's year, w0's month, or between w0 and w1 as a string; it is
+// before the window when it is below w0 as a string and is neither of those.
+type tlLucene struct{ w0, w1, y0, m0 string }
+
+func quote(s string) string { return `"` + s + `"` }
+
+// bound is a range on field from lo ("" = open) to hi (a quoted date, * or the @HI@ token).
+func bound(field, lo, hi string) string {
+	l := "*"
+	if lo != "" {
+		l = quote(lo)
+	}
+	return field + ":[" + l + " TO " + hi + "]"
 }
 
-const eventWindow = `($winFrom IS NULL OR coalesce(e.rangeTo, '9999-12-31') >= $winFrom)
-    AND ($winTo IS NULL OR e.rangeFrom <= $winTo)`
-
-// timelineCypher[byIDs]: dated relationships and dated events in one ordered, keyset-paged
-// stream. Rows are sorted and cut on their keys first; only the page is mapped (mapping every
-// dated relationship of a large graph before the sort cost seconds).
-var timelineCypher = func() map[bool]string {
-	out := map[bool]string{}
-	for byIDs, rows := range timelineRows {
-		out[byIDs] = `
-CALL () {` + rows + `
+func (w tlLucene) overlaps(field string) string {
+	return field + ":(" + quote(w.y0) + " OR " + quote(w.m0) + " OR [" + quote(w.w0) + " TO " + quote(w.w1) + "])"
 }
-WITH * WHERE $afterKey IS NULL OR day > $afterDay OR (day = $afterDay AND key > $afterKey)
-WITH day, key, rel, e ORDER BY day, key LIMIT $limit
-WITH day, key, rel, e, startNode(rel) AS a, endNode(rel) AS b
-RETURN day, key, coalesce(rel.startDate, rel.endDate, e.startDate) AS date,
-       ` + relMap("rel") + ` AS rel, ` + nodeMap("a") + ` AS fromNode, ` + nodeMap("b") + ` AS toNode,
-       ` + nodeMap("e") + ` AS event
-ORDER BY day, key`
-	}
-	return out
-}()
 
-// Timeline returns dated relationships and events (rulings included) in date order. With
-// relationship types given, only relationships of those types are listed (no events).
-func (s *Store) Timeline(ctx context.Context, q kg.TimelineQuery) (*kg.TimelinePage, error) {
-	if err := q.Validate(); err != nil {
-		return nil, err
+func (w tlLucene) notBefore(field string) string {
+	return field + ":(" + quote(w.y0) + " OR " + quote(w.m0) + " OR [" + quote(w.w0) + " TO *])"
+}
+
+// starts, ends and ongoing select the entries of a kind whose placement date lies in [lo, hi].
+func (w tlLucene) starts(lo, hi string) string {
+	return "(" + w.overlaps("startDate") + " AND " + bound("startDate", lo, hi) + ")"
+}
+
+func (w tlLucene) ends(lo, hi string) string {
+	return "(" + w.overlaps("endDate") + " AND " + bound("endDate", lo, hi) + " AND NOT " + w.notBefore("startDate") + ")"
+}
+
+func (w tlLucene) ongoing(lo, hi string, event bool) string {
+	end := "NOT endDate:[* TO " + quote(w.w1) + "]" // no end, or one after the window
+	if event {
+		end = "endDate:{" + quote(w.w1) + " TO *]" // an Event without an end is a point in time
 	}
-	p := filterParams(kg.EdgeFilter{Types: q.Types, Time: q.Time})
-	p["ids"], p["limit"], p["afterKey"], p["afterDay"] = nonNil(q.IDs), q.First+1, nil, nil
+	return "(startDate:[* TO " + quote(w.w0) + "} AND NOT startDate:(" + quote(w.y0) + " OR " + quote(w.m0) + ") AND " +
+		bound("startDate", lo, hi) + " AND " + end + ")"
+}
+
+// timelineParams are the parameters of a page: the window, the cursor, and per group of
+// entries (what happened, then ongoing) the Lucene templates of its probes and fetch.
+func timelineParams(q kg.TimelineQuery) (map[string]any, error) {
+	w0, w1 := cmpOr(q.Time.Since, tlOpenFrom), cmpOr(q.Time.Until, tlOpenTo)
+	ongoing := q.IncludeOngoing && q.Time.Since != ""
+	p := map[string]any{"w0": w0, "w1": w1, "ongoing": ongoing, "afterKey": "", "afterID": "",
+		"limit": q.First + 1, "types": nonNil(q.Types), "ids": nonNil(q.IDs), "steps": tlProbeSteps}
+	group, month := "", "" // the cursor's
 	if q.After != "" {
 		c, err := kg.DecodeCursor("after", q.After, "TIMELINE")
 		if err != nil {
 			return nil, err
 		}
-		day, _ := c.Key.(string)
-		p["afterKey"], p["afterDay"] = c.ID, day
+		key, _ := c.Key.(string)
+		if !timelineKeyRE.MatchString(key) {
+			return nil, kg.Invalid("after", "is not a cursor returned by this API")
+		}
+		p["afterKey"], p["afterID"] = key, c.ID
+		group, month = key[:1], key[1:8]
 	}
-	res, err := s.read(ctx, timelineCypher[len(q.IDs) > 0], p)
+	w := tlLucene{w0: w0, w1: w1, y0: w0[:4], m0: w0[:7]}
+	const hi = "@HI@"
+	// Lower bounds of the placement dates: fetch from the cursor's month, count (probes) from
+	// the month after it; unbounded without a cursor in the group. Starts and ends before
+	// the window's first month are placed in it, so a bound at or below it is no bound.
+	from := func(g string) (fetch, probe, base string) {
+		if group != g || month == "" {
+			return "", "", ""
+		}
+		next := nextMonth(month)
+		fetch = monthFrom(month)
+		if g == "0" && month <= w.m0 {
+			fetch = ""
+		}
+		return fetch, monthFrom(next), next
+	}
+	var groups []map[string]any
+	f0, p0, b0 := from("0")
+	happened := func(lo, hi string) string { return w.starts(lo, hi) + " OR " + w.ends(lo, hi) }
+	if group != "1" {
+		groups = append(groups, map[string]any{"base": b0, "floor": w.m0,
+			"probeRel": happened(p0, hi), "probeEv": happened(p0, hi),
+			"fetchRel": happened(f0, hi), "fetchEv": happened(f0, hi)})
+	}
+	if ongoing {
+		f1, p1, b1 := from("1")
+		rest, restProbe := "", ""
+		if group != "1" {
+			rest, restProbe = happened(f0, "*")+" OR ", happened(p0, "*")+" OR "
+		}
+		groups = append(groups, map[string]any{"base": b1, "floor": tlOpenFrom[:7],
+			"probeRel": restProbe + w.ongoing(p1, hi, false), "probeEv": restProbe + w.ongoing(p1, hi, true),
+			"fetchRel": rest + w.ongoing(f1, hi, false), "fetchEv": rest + w.ongoing(f1, hi, true)})
+	}
+	if len(groups) == 0 { // a cursor among ongoing entries of a query without them
+		groups = append(groups, map[string]any{"base": "", "floor": w.m0, "probeRel": "", "probeEv": "", "fetchRel": "", "fetchEv": ""})
+		p["empty"] = true
+	}
+	p["groups"], p["events"] = groups, len(q.Types) == 0
+	return p, nil
+}
+
+// monthFrom is the lowest partial date that sorts in the month m or later: the year itself
+// for January ("2020" < "2020-01"), else the month.
+func monthFrom(m string) string {
+	if strings.HasSuffix(m, "-01") {
+		return m[:4]
+	}
+	return m
+}
+
+func nextMonth(m string) string {
+	t, err := time.Parse("2006-01", m)
+	if err != nil {
+		return m
+	}
+	return t.AddDate(0, 1, 0).Format("2006-01")
+}
+
+// timelineKeyRE is the shape of a timeline key (see above).
+var timelineKeyRE = regexp.MustCompile(`^[01]\d{4}-\d\d[012]\d{4}-\d\d-\d\d$`)
+
+func cmpOr(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+// Timeline returns what happened in the window (what starts in it, what ends in it, events
+// dated in it) in date order, then, with q.IncludeOngoing, the relationships ongoing across
+// it. With relationship types given, only relationships of those types are listed (no
+// events). A page reads the given nodes' relationships (ids), or the date indexes from the
+// cursor's month to a month that holds the page (see timelineAllCypher).
+func (s *Store) Timeline(ctx context.Context, q kg.TimelineQuery) (*kg.TimelinePage, error) {
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
+	p, err := timelineParams(q)
 	if err != nil {
 		return nil, err
 	}
 	page := &kg.TimelinePage{}
+	if p["empty"] == true {
+		return page, nil
+	}
+	cypher := timelineAllCypher
+	switch {
+	case len(q.IDs) > 0:
+		cypher = timelineByIDsCypher
+	case len(q.Types) > 0:
+		cypher = fmt.Sprintf(timelineByTypesCypher, typeUnion(q.Types))
+	}
+	res, err := s.read(ctx, cypher, p)
+	if err != nil {
+		return nil, err
+	}
 	for i, rec := range res.Records {
 		if i == q.First {
 			page.HasNext = true
 			break
 		}
 		v := rec.Values
-		e := kg.TimelineEntry{SortDate: v[0].(string)}
-		e.Date, _ = v[2].(string)
-		if v[3] != nil {
-			e.Relationship = toRel(v[3])
-			e.Relationship.FromNode, e.Relationship.ToNode = toNode(v[4]), toNode(v[5])
+		e := kg.TimelineEntry{Kind: v[2].(string), SortDate: v[4].(string)}
+		e.Date, _ = v[3].(string)
+		if v[5] != nil {
+			e.Relationship = toRel(v[5])
+			e.Relationship.FromNode, e.Relationship.ToNode = toNode(v[6]), toNode(v[7])
 		} else {
-			e.Event = toNode(v[6])
+			e.Event = toNode(v[8])
 		}
 		page.Entries = append(page.Entries, e)
-		page.Cursors = append(page.Cursors, kg.Cursor{Order: "TIMELINE", Key: e.SortDate, ID: v[1].(string)}.Encode())
+		page.Cursors = append(page.Cursors, kg.Cursor{Order: "TIMELINE", Key: v[0].(string), ID: v[1].(string)}.Encode())
 	}
 	return page, nil
 }
