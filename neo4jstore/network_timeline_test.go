@@ -17,7 +17,7 @@ import (
 // tlItem is a dated relationship or Event of a crafted file, as the reference sees it.
 type tlItem struct {
 	id, relType, from, to string // relType "" for an Event
-	start, end             string
+	start, end            string
 }
 
 // craftTimeline writes a file of n relationships and n/5 Events with random partial dates
