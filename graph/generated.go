@@ -2474,7 +2474,12 @@ type Paths {
   paths: [Path!]!
   "All paths merged into one network, to draw."
   network: Network!
-  "True when more paths existed than ` + "`" + `limit` + "`" + `."
+  """
+  True when more paths existed than ` + "`" + `limit` + "`" + `, or (with ` + "`" + `kShortest` + "`" + `) when a longer path through a hub
+  may be missing: past the shortest ones, k-shortest paths do not pass through nodes with more than
+  1,000 relationships (they would connect almost anything, and searching through them takes
+  seconds on a large graph). The shortest paths are always all there, hubs included.
+  """
   truncated: Boolean!
 }
 
@@ -2494,7 +2499,12 @@ type CommonConnections {
   connections: [CommonConnection!]!
   "The given nodes, the shared connections and the connecting edges, to draw."
   network: Network!
-  "True when more connections existed than ` + "`" + `limit` + "`" + `."
+  """
+  True when more connections existed than ` + "`" + `limit` + "`" + `, or when a given node had to be expanded and has
+  more than 10,000 relationships (passing the filters): only 10,000 of them were followed, so some
+  connections may be missing. Only the least connected given nodes are expanded (for two, the
+  smaller one), so this happens only when every candidate side is a hub.
+  """
   truncated: Boolean!
 }
 
@@ -2581,7 +2591,7 @@ extend type Query {
     limit: Int = 100
   ): Network!
 
-  "How two nodes connect: all shortest paths (or, with ` + "`" + `kShortest` + "`" + `, the shortest paths up to ` + "`" + `limit` + "`" + `, longer ones included), within ` + "`" + `maxHops` + "`" + `."
+  "How two nodes connect: all shortest paths (or, with ` + "`" + `kShortest` + "`" + `, the shortest paths up to ` + "`" + `limit` + "`" + `, longer ones included, avoiding hubs: see ` + "`" + `Paths.truncated` + "`" + `), within ` + "`" + `maxHops` + "`" + `."
   paths(
     "Start node."
     from: ID!

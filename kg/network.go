@@ -20,6 +20,17 @@ const (
 	PageRankMaxRounds = 100
 )
 
+// Bounds that keep the hub-bound questions fast on a large graph; an answer they cut short
+// is marked truncated.
+const (
+	// MaxExpand bounds the relationships commonConnections reads from one given node (it
+	// expands the least connected ones only).
+	MaxExpand = 10000
+	// PathHubDegree: in k-shortest mode, paths other than the shortest pass only through
+	// nodes with at most this many relationships; past it a node is a hub.
+	PathHubDegree = 1000
+)
+
 // Network is a subgraph ready to draw: nodes, the edges among them, and whether a limit cut
 // it short.
 type Network struct {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
+
 	"github.com/policygraph/policygraph/kg"
 )
 
@@ -137,87 +139,199 @@ type pathsKey struct {
 
 // pathsCypher[dir, hops, kShortest]. All shortest paths use the bidirectional
 // allShortestPaths with the filters written as all(...) predicates, which Neo4j applies
-// during the search (at 1M nodes 23 ms where the quantified-path form took 3-23 s). The k
-// shortest use Neo4j 5's SHORTEST k over a quantified path pattern with inline predicates
-// (SHORTEST 50, cut to $limit), which also returns longer paths but explores more.
+// during the search (at 1M nodes 23 ms where the quantified-path form took 3-23 s).
+//
+// The k shortest are those all-shortest paths (one round trip) merged with Neo4j 5's SHORTEST k
+// over a quantified path pattern whose intermediate nodes have at most $hubDegree
+// relationships or are an end (a path may pass its start again) (kg.PathHubDegree; a second round trip: Neo4j refuses both path forms in one
+// statement): a longer path does not pass through a hub. Unbounded, SHORTEST 50 explored
+// through the hubs of a 1M graph (70k relationships each) for 23 s. The shortest paths stay
+// exact (hubs included), so the answer can miss only longer paths through a hub, and `hubs`
+// says when one can exist: some hub within reach of both ends (within d and maxHops - d
+// hops avoiding hubs, in either direction), which Paths reports as truncated unless the
+// answer is `limit` shortest paths.
 var pathsCypher = func() map[pathsKey]string {
 	out := map[pathsKey]string{}
 	ends := "MATCH (a:Node {id: $from}), (b:Node {id: $to})\n"
+	order := `ORDER BY length(p), reduce(k = '', r IN relationships(p) | k + r.id + ' ') LIMIT $limit + 1`
 	tail := `
-WITH p ORDER BY length(p), reduce(k = '', r IN relationships(p) | k + r.id + ' ') LIMIT $limit + 1
 RETURN [n IN nodes(p) | ` + nodeMap("n") + `] AS nodes, [r IN relationships(p) | ` + relMap("r") + `] AS rels`
 	for dir := range arrows {
 		for hops := 1; hops <= kg.MaxHops; hops++ {
-			out[pathsKey{dir, hops, false}] = ends + fmt.Sprintf(
+			shortest := fmt.Sprintf(
 				"MATCH p = allShortestPaths((a)%s(b))\nWHERE all(r IN relationships(p) WHERE %s)\n  AND all(x IN nodes(p)[1..-1] WHERE %s)",
-				rel(dir, fmt.Sprintf("*..%d", hops)), relWhere("r"), nodeTypeWhere("x")) + tail
-			out[pathsKey{dir, hops, true}] = ends + fmt.Sprintf(
-				"MATCH p = SHORTEST %d (a) (()%s(x) WHERE %s AND (x = b OR %s)){1,%d} (b)",
-				kg.MaxPaths, rel(dir, "r"), relWhere("r"), nodeTypeWhere("x"), hops) + tail
+				rel(dir, fmt.Sprintf("*..%d", hops)), relWhere("r"), nodeTypeWhere("x"))
+			out[pathsKey{dir, hops, false}] = ends + shortest + "\nWITH p " + order + tail + ", false AS hubs"
+			out[pathsKey{dir, hops, true}] = ends + `CALL (a, b) {
+  MATCH p = SHORTEST ` + fmt.Sprint(kg.MaxPaths) + ` (a) (()` + rel(dir, "r") + `(x) WHERE ` + relWhere("r") + ` AND (x = b OR x = a AND ` + nodeTypeWhere("x") + ` OR (` +
+				nodeTypeWhere("x") + ` AND coalesce(x.degree, 0) <= $hubDegree))){1,` + fmt.Sprint(hops) + `} (b)
+  WITH p ` + order + `
+  RETURN collect(p) AS paths
+}
+WITH a, b, paths, ` + hubWithinReach(hops) + ` AS hubs
+RETURN [p IN paths | [[n IN nodes(p) | ` + nodeMap("n") + `], [r IN relationships(p) | ` + relMap("r") + `]]] AS paths, hubs`
 		}
 	}
 	return out
 }()
 
-// Paths returns how q.From and q.To connect: all shortest paths, or the k shortest, within
-// q.MaxHops, each with its nodes and edges in order. No path gives an empty result.
+// hubWithinReach: some node with more than $hubDegree relationships (not an end) lies within
+// d hops of a and hops - d of b, moving through nodes that pass the filters and are not hubs.
+func hubWithinReach(hops int) string {
+	if hops < 2 {
+		return "false"
+	}
+	near := func(end string) string { // the fewest hops from end to a hub, or hops when none is closer
+		var b strings.Builder
+		b.WriteString("CASE")
+		for d := 1; d < hops; d++ {
+			pattern := "(" + end + ")-[r0]-(h)"
+			if d > 1 {
+				pattern = fmt.Sprintf("(%s) (()-[r]-(x) WHERE %s AND %s AND coalesce(x.degree, 0) <= $hubDegree AND x <> a AND x <> b){%d} ()-[r0]-(h)",
+					end, relWhere("r"), nodeTypeWhere("x"), d-1)
+			}
+			fmt.Fprintf(&b, "\n    WHEN EXISTS { MATCH %s WHERE %s AND h.degree > $hubDegree AND h <> a AND h <> b AND %s } THEN %d",
+				pattern, relWhere("r0"), nodeTypeWhere("h"), d)
+		}
+		return b.String() + fmt.Sprintf("\n    ELSE %d END", hops)
+	}
+	return "EXISTS { MATCH (h:Node) WHERE h.degree > $hubDegree } AND\n  " + near("a") + "\n  + " + near("b") + fmt.Sprintf(" <= %d", hops)
+}
+
+// Paths returns how q.From and q.To connect: all shortest paths (one round trip), or the k
+// shortest (two), within q.MaxHops, each with its nodes and edges in order. No path gives an
+// empty result.
+// Truncated when more paths existed than q.Limit, or (k shortest) when a longer path through
+// a hub (a node with more than kg.PathHubDegree relationships) may be missing.
 func (s *Store) Paths(ctx context.Context, q kg.PathsQuery) (*kg.PathsResult, error) {
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
 	p := filterParams(q.Filter)
-	p["from"], p["to"], p["limit"] = q.From, q.To, q.Limit
-	res, err := s.read(ctx, pathsCypher[pathsKey{q.Filter.Direction, q.MaxHops, q.KShortest}], p)
+	p["from"], p["to"], p["limit"], p["hubDegree"] = q.From, q.To, q.Limit, pathHubDegree
+	res, err := s.read(ctx, pathsCypher[pathsKey{q.Filter.Direction, q.MaxHops, false}], p)
 	if err != nil {
 		return nil, err
 	}
+	recs, hubs := res.Records, false
+	if q.KShortest && len(recs) <= q.Limit { // more shortest paths than limit: those are the answer
+		more, err := s.read(ctx, pathsCypher[pathsKey{q.Filter.Direction, q.MaxHops, true}], p)
+		if err != nil {
+			return nil, err
+		}
+		seen := map[string]bool{}
+		for _, rec := range recs {
+			seen[pathKey(rec.Values[1])] = true
+		}
+		for _, rec := range more.Records { // one row: the paths, and whether a hub is within reach
+			hubs = hubs || rec.Values[1] == true
+			for _, path := range rec.Values[0].([]any) {
+				v := path.([]any)
+				if k := pathKey(v[1]); !seen[k] {
+					seen[k] = true
+					recs = append(recs, &neo4j.Record{Values: v})
+				}
+			}
+		}
+		sort.SliceStable(recs, func(i, j int) bool { // as the statements order: length, then relationship ids
+			li, lj := len(recs[i].Values[1].([]any)), len(recs[j].Values[1].([]any))
+			if li != lj {
+				return li < lj
+			}
+			return pathKey(recs[i].Values[1]) < pathKey(recs[j].Values[1])
+		})
+	}
 	out := &kg.PathsResult{Paths: []kg.Path{}}
-	for i, rec := range res.Records {
+	for i, rec := range recs {
 		if i == q.Limit {
 			out.Truncated = true
 			break
 		}
 		out.Paths = append(out.Paths, kg.Path{Nodes: toNodes(rec.Values[0]), Edges: toRels(rec.Values[1])})
 	}
+	// `limit` paths of the shortest length are certainly the answer; with fewer, or longer
+	// ones among them, a longer path through a hub may be missing.
+	if hubs && (len(out.Paths) < q.Limit || len(out.Paths[len(out.Paths)-1].Edges) > len(out.Paths[0].Edges)) {
+		out.Truncated = true
+	}
 	return out, nil
 }
 
-// commonCypher[dir]: neighbours of the seeds, grouped, kept when shared by enough seeds.
+// The bounds of kg, as variables so that tests can lower them on a small graph.
+var (
+	pathHubDegree = kg.PathHubDegree
+	maxExpand     = kg.MaxExpand
+)
+
+// pathKey is the order key of a path's relationships (as `reduce` writes it in Cypher).
+func pathKey(rels any) string {
+	var b strings.Builder
+	for _, r := range toRels(rels) {
+		b.WriteString(r.ID + " ")
+	}
+	return b.String()
+}
+
+// commonCypher[dir]: a connection shared by at least $minShared of the seeds is a neighbour of
+// one of the (seeds - $minShared + 1) least connected seeds (all but $minShared - 1 of them),
+// so only those are expanded, the smallest first: for two seeds, the smaller one. Each
+// candidate is then checked against every seed with an expand-into (Neo4j walks from the
+// side with fewer relationships). A seed with more than $maxExpand relationships passing the
+// filter is expanded only that far (`capped`: the answer may miss connections), so a
+// question about two hubs reads at most $maxExpand of the smaller one's relationships.
 var commonCypher = func() map[kg.Direction]string {
 	out := map[kg.Direction]string{}
 	for dir := range arrows {
 		out[dir] = `
-UNWIND $ids AS sid
-MATCH (s:Node {id: sid})` + rel(dir, "r") + `(m)
-WHERE NOT m.id IN $ids AND ` + relWhere("r") + ` AND ` + nodeTypeWhere("m") + `
-WITH sid, m, r ORDER BY r.id
-WITH m, collect(DISTINCT sid) AS shared, collect(r) AS rs
-WHERE size(shared) >= $minShared
-WITH m, shared, rs ORDER BY size(shared) DESC, COUNT { (m)--() } DESC, m.id LIMIT $limit + 1
-WITH collect({node: ` + nodeMap("m") + `, shared: shared, edges: [r IN rs | ` + relMap("r") + `]}) AS rows
+MATCH (s:Node) WHERE s.id IN $ids
+WITH s ORDER BY coalesce(s.degree, COUNT { (s)--() }), s.id
+WITH collect(s) AS seeds
+CALL (seeds) {
+  UNWIND CASE WHEN size(seeds) >= $minShared THEN seeds[..size(seeds) - $minShared + 1] ELSE [] END AS s
+  CALL (s) {
+    MATCH (s)` + rel(dir, "r") + `(m)
+    WHERE NOT m.id IN $ids AND ` + relWhere("r") + ` AND ` + nodeTypeWhere("m") + `
+    WITH m LIMIT $maxExpand + 1
+    RETURN collect(m) AS ms
+  }
+  UNWIND ms[..$maxExpand] AS m
+  RETURN collect(DISTINCT m) AS candidates, coalesce(max(size(ms)), 0) > $maxExpand AS capped
+}
+CALL (seeds, candidates) {
+  UNWIND candidates AS m
+  UNWIND seeds AS s
+  MATCH (s)` + rel(dir, "r") + `(m)
+  WHERE ` + relWhere("r") + `
+  WITH m, s.id AS sid, r ORDER BY r.id
+  WITH m, collect(DISTINCT sid) AS shared, collect(r) AS rs
+  WHERE size(shared) >= $minShared
+  WITH m, shared, rs ORDER BY size(shared) DESC, coalesce(m.degree, COUNT { (m)--() }) DESC, m.id LIMIT $limit + 1
+  RETURN collect({node: ` + nodeMap("m") + `, shared: shared, edges: [r IN rs | ` + relMap("r") + `]}) AS rows
+}
 CALL () {
   MATCH (s:Node) WHERE s.id IN $ids
-  RETURN collect(` + nodeMap("s") + `) AS seeds
+  RETURN collect(` + nodeMap("s") + `) AS seedMaps
 }
-RETURN rows, seeds`
+RETURN rows, seedMaps, capped`
 	}
 	return out
 }()
 
 // CommonConnections returns nodes connected to at least q.MinShared of q.IDs (all of them by
-// default), most shared first, with the connecting edges.
+// default), most shared first, with the connecting edges. Truncated when more connections
+// existed than q.Limit, or when a seed expanded had more than kg.MaxExpand relationships.
 func (s *Store) CommonConnections(ctx context.Context, q kg.CommonQuery) (*kg.CommonResult, error) {
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
 	p := filterParams(q.Filter)
-	p["ids"], p["minShared"], p["limit"] = q.IDs, q.MinShared, q.Limit
+	p["ids"], p["minShared"], p["limit"], p["maxExpand"] = q.IDs, q.MinShared, q.Limit, maxExpand
 	res, err := s.read(ctx, commonCypher[q.Filter.Direction], p)
 	if err != nil {
 		return nil, err
 	}
 	v := res.Records[0].Values // aggregated: always one row
-	out := &kg.CommonResult{Common: []kg.Common{}, Seeds: toNodes(v[1])}
+	out := &kg.CommonResult{Common: []kg.Common{}, Seeds: toNodes(v[1]), Truncated: v[2] == true}
 	for i, row := range v[0].([]any) {
 		if i == q.Limit {
 			out.Truncated = true
@@ -309,7 +423,7 @@ CALL () {
   CALL (n) {
     MATCH (n)--(e:Event) RETURN e
     UNION
-    MATCH (e:Event) WHERE e = n RETURN e
+    WITH n WHERE n:Event RETURN n AS e
   }
   WITH DISTINCT e AS v WHERE size($types) = 0` + tlRow("v", tlKindOf("v", true)) + fmt.Sprintf(tlReturn, "null", "v") + `
 }` + timelinePage
@@ -572,18 +686,46 @@ RETURN ` + nodeMap("n") + ` AS node, score`
 	return out
 }()
 
-// rankDegreeAllCypher[dir]: degree of the whole graph, read from Neo4j's degree store.
+// rankDegreeAllCypher[dir]: degree in the whole graph. BOTH reads the stored degree
+// (migration 002) from the node_degree index in order: the top $first nodes without looking at
+// the others. OUT and IN count the direction from Neo4j's degree store for the $rankScan nodes
+// of highest stored degree (read from the index in order), which is exact when the last of the
+// top $first scores more than any node left out can (a node's stored degree bounds its
+// degree in one direction); otherwise (a graph where most edges point one way at the hubs) it
+// counts every node, as filtered ranks do.
 var rankDegreeAllCypher = func() map[kg.Direction]string {
-	out := map[kg.Direction]string{}
-	for dir := range arrows {
+	out := map[kg.Direction]string{kg.Both: `
+MATCH (n:Node) WHERE n.degree IS NOT NULL
+WITH n ORDER BY n.degree DESC, n.id LIMIT $first
+RETURN ` + nodeMap("n") + ` AS node, n.degree AS score`}
+	for _, dir := range []kg.Direction{kg.Outgoing, kg.Incoming} {
+		count := `COUNT { (n)` + rel(dir, "") + `() }`
 		out[dir] = `
-MATCH (n:Node)
-WITH n, COUNT { (n)` + rel(dir, "") + `() } AS score
-ORDER BY score DESC, n.id LIMIT $first
+CALL () {
+  MATCH (n:Node) WHERE n.degree IS NOT NULL
+  WITH n ORDER BY n.degree DESC LIMIT $rankScan
+  RETURN collect(n) AS candidates, min(n.degree) AS bound, count(n) AS scanned
+}
+UNWIND candidates AS n
+WITH n, ` + count + ` AS score, bound, scanned ORDER BY score DESC, n.id
+WITH collect({n: n, score: score})[..$first] AS top, bound, scanned
+WITH top, scanned < $rankScan OR (size(top) = $first AND top[-1].score > bound) AS exact
+CALL (exact) {
+  WITH exact WHERE NOT exact
+  MATCH (n:Node)
+  WITH n, ` + count + ` AS score ORDER BY score DESC, n.id LIMIT $first
+  RETURN collect({n: n, score: score}) AS counted
+}
+UNWIND CASE WHEN exact THEN top ELSE counted END AS row
+WITH row.n AS n, row.score AS score
 RETURN ` + nodeMap("n") + ` AS node, score`
 	}
 	return out
 }()
+
+// rankScan is how many nodes of highest stored degree an unfiltered OUT or IN rank looks at
+// before counting every node (a variable for tests).
+var rankScan = 1000
 
 func unfiltered(q kg.RankQuery) bool {
 	from, to := q.Filter.Time.Window()
@@ -618,7 +760,7 @@ MATCH (n:Node {id: $ids[i]})
 RETURN ` + nodeMap("n") + ` AS node ORDER BY i`
 
 // Rank returns the q.First most central nodes of the filtered graph by degree, PageRank or
-// betweenness. Degree is counted in Cypher; PageRank and betweenness are computed exactly in
+// betweenness. Degree is read from the stored degree's index (unfiltered) or counted in Cypher; PageRank and betweenness are computed exactly in
 // Go on the filtered edge list (refused with kg.ErrInvalid past kg.MaxRankEdges edges, or
 // maxBetweennessNodes nodes for betweenness), then the top nodes are loaded: two round trips.
 // Direction BOTH treats edges as undirected; OUT keeps their direction; IN reverses it.
@@ -627,7 +769,7 @@ func (s *Store) Rank(ctx context.Context, q kg.RankQuery) ([]kg.Ranked, error) {
 		return nil, err
 	}
 	p := filterParams(q.Filter)
-	p["nodeTypes"], p["first"] = nonNil(q.NodeTypes), q.First
+	p["nodeTypes"], p["first"], p["rankScan"] = nonNil(q.NodeTypes), q.First, rankScan
 	if q.Measure == kg.MeasureDegree {
 		cypher := rankDegreeCypher[q.Filter.Direction]
 		if unfiltered(q) {

@@ -48,7 +48,10 @@ type CommonConnections struct {
 	Connections []*CommonConnection `json:"connections"`
 	// The given nodes, the shared connections and the connecting edges, to draw.
 	Network *Network `json:"network"`
-	// True when more connections existed than `limit`.
+	// True when more connections existed than `limit`, or when a given node had to be expanded and has
+	// more than 10,000 relationships (passing the filters): only 10,000 of them were followed, so some
+	// connections may be missing. Only the least connected given nodes are expanded (for two, the
+	// smaller one), so this happens only when every candidate side is a hub.
 	Truncated bool `json:"truncated"`
 }
 
@@ -294,7 +297,10 @@ type Paths struct {
 	Paths []*Path `json:"paths"`
 	// All paths merged into one network, to draw.
 	Network *Network `json:"network"`
-	// True when more paths existed than `limit`.
+	// True when more paths existed than `limit`, or (with `kShortest`) when a longer path through a hub
+	// may be missing: past the shortest ones, k-shortest paths do not pass through nodes with more than
+	// 1,000 relationships (they would connect almost anything, and searching through them takes
+	// seconds on a large graph). The shortest paths are always all there, hubs included.
 	Truncated bool `json:"truncated"`
 }
 
