@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -447,172 +448,334 @@ RETURN key, id, kind, date, day, ` + relMap("rel") + ` AS rel, ` + nodeMap("a") 
 ORDER BY key, id`
 
 // A timeline over the whole graph reads the full-text indexes of migration 003 (rel_dates over
-// every relationship type, event_dates): Lucene range and term queries on the partial dates
-// select exactly the entries of a kind in a window (see tlLucene), and count them cheaply. Lucene has no order, so a page is found in two steps:
+// every relationship type, event_dates): Lucene term and range queries on the partial dates
+// select the entries placed in a span of the timeline's order, and count them cheaply.
+// Lucene has no order, so a page is found in two steps:
 //
-//  1. probes: count (at most $limit per index) the entries placed after the cursor's month and
-//     up to a probe month, for growing probe months (base, base+1, +3, ... months, then no
-//     bound). The first probe with $limit entries is the cut: at least $limit entries after the
-//     cursor sort up to the cut month, and everything past it sorts later.
-//  2. fetch every entry from the cursor's month to the cut month, order, and cut the page.
+//  1. probes (timelineProbeCypher): count (at most $limit per index) the entries that start
+//     after the cursor, up to a probe bound, for growing bounds: the first 3 and 31 days of
+//     the base month, the whole month (vaguer dates too), 2, 11 and 59 months on, no bound
+//     (the same again with ongoing entries). The first probe that counts $limit entries is
+//     the cut: at least $limit entries after the cursor sort up to it, and everything past it
+//     sorts later. Entries that end in the window are not counted (telling them from those
+//     that also start in it would take a Lucene clause over every start date), so a probe
+//     counts short, never long. The first two probes go in one round trip, the others in a
+//     second one if needed.
+//  2. fetch (timelineFetchCypher) every entry from the cursor to the cut (starts, ends, ongoing,
+//     each told apart in Cypher), order, and cut the page.
 //
-// So a page reads about one month of the graph (from the cursor on) plus the probes' counts,
-// whatever the size of the graph. The base of the probes is the cursor's next month, else the
-// window's first month or the graph's first dated month, whichever is later.
-var timelineAllCypher = `
-OPTIONAL CALL () {
-  MATCH (n:Node) WHERE n.rangeFrom IS NOT NULL
-  RETURN left(n.rangeFrom, 7) AS dataFrom ORDER BY n.rangeFrom LIMIT 1
-}
-UNWIND range(0, size($groups) - 1) AS g
-UNWIND range(0, size($steps)) AS s
-WITH g, s, $groups[g] AS grp, dataFrom
-WITH g, s, grp, CASE WHEN grp.base <> '' THEN grp.base WHEN dataFrom > grp.floor THEN dataFrom ELSE grp.floor END AS base
-WITH g, s, grp, CASE WHEN s = size($steps) THEN '*'
-  ELSE '"' + left(toString(date(base + '-01') + duration({months: $steps[s]})), 7) + '-31"' END AS hi
-CALL (grp, hi) {
-  CALL db.index.fulltext.queryRelationships('rel_dates', replace(grp.probeRel, '@HI@', hi), {limit: $limit}) YIELD relationship
+// So a page reads the entries of a few days after the cursor (a month's, or a year's
+// year-dated ones, when the page reaches them), whatever the size of the graph. The base of
+// the probes is the cursor's month, else the window's first month or the first month any
+// node is dated (one more round trip), whichever is later. Every Lucene clause is a narrow
+// range or a few terms: a clause over a wide range (every date of an open window) costs a
+// scan of the index.
+var timelineProbeCypher = `
+UNWIND range(0, size($probes) - 1) AS i
+CALL (i) {
+  CALL db.index.fulltext.queryRelationships('rel_dates', $probes[i].rel, {limit: $limit}) YIELD relationship
   RETURN count(*) AS n
   UNION ALL
-  WITH grp, hi WHERE $events
-  CALL db.index.fulltext.queryNodes('event_dates', replace(grp.probeEv, '@HI@', hi), {limit: $limit}) YIELD node
+  WITH i WHERE $events
+  CALL db.index.fulltext.queryNodes('event_dates', $probes[i].ev, {limit: $limit}) YIELD node
   RETURN count(*) AS n
 }
-WITH g, s, grp, hi, sum(n) AS n ORDER BY g, s
-WITH collect(CASE WHEN n >= $limit THEN {grp: grp, hi: hi} END) AS hits
-WITH coalesce(hits[0], {grp: $groups[-1], hi: '*'}) AS cut
-CALL (cut) {
-  CALL db.index.fulltext.queryRelationships('rel_dates', replace(cut.grp.fetchRel, '@HI@', cut.hi)) YIELD relationship AS v
+RETURN i, sum(n) AS n ORDER BY i`
+
+// timelineFetchCypher reads the entries from the cursor to the cut ($fetchRel, $fetchEv), and
+// orders and cuts the page.
+var timelineFetchCypher = `
+CALL () {
+  CALL db.index.fulltext.queryRelationships('rel_dates', $fetchRel) YIELD relationship AS v
   WITH v` + tlRow("v", tlKindOf("v", false)) + fmt.Sprintf(tlReturn, "v", "null") + `
   UNION ALL
-  WITH cut WHERE $events
-  CALL db.index.fulltext.queryNodes('event_dates', replace(cut.grp.fetchEv, '@HI@', cut.hi)) YIELD node AS v
+  WITH 1 AS one WHERE $events
+  CALL db.index.fulltext.queryNodes('event_dates', $fetchEv) YIELD node AS v
   WITH v` + tlRow("v", tlKindOf("v", true)) + fmt.Sprintf(tlReturn, "null", "v") + `
 }` + timelinePage
 
-// tlProbeSteps are the probe months, as months after the base.
-var tlProbeSteps = []int{0, 2, 11, 59}
+const timelineDataFromCypher = `
+MATCH (n:Node) WHERE n.rangeFrom IS NOT NULL
+RETURN left(n.rangeFrom, 7) AS month ORDER BY n.rangeFrom LIMIT 1`
 
-// tlLucene writes the Lucene queries of a window. Dates reach it validated (digits and '-'),
-// and the queries are parameters, never Cypher text. A partial date D overlaps the window
-// [w0, w1] exactly when D is w0's year, w0's month, or between w0 and w1 as a string; it is
-// before the window when it is below w0 as a string and is neither of those.
-type tlLucene struct{ w0, w1, y0, m0 string }
+// tlEdge is one end of a string range on partial dates: a value ("" = open) and whether it
+// is included.
+type tlEdge struct {
+	v   string
+	inc bool
+}
+
+// tlSpan is a span of the timeline's order as a set of partial-date strings of one field:
+// the range from..to, plus the terms `with` (vaguer dates placed in the first month, whose
+// strings sort before it), less the terms `without` (vaguer dates placed in the last month,
+// whose strings sort inside the range).
+type tlSpan struct {
+	from, to      tlEdge
+	with, without []string
+}
+
+func later(a, b tlEdge) tlEdge { // the higher lower bound
+	switch {
+	case a.v == "" || b.v > a.v:
+		return b
+	case b.v == "" || a.v > b.v:
+		return a
+	}
+	return tlEdge{a.v, a.inc && b.inc}
+}
+
+func earlier(a, b tlEdge) tlEdge { // the lower upper bound
+	switch {
+	case a.v == "" || b.v != "" && b.v < a.v:
+		return b
+	case b.v == "" || a.v < b.v:
+		return a
+	}
+	return tlEdge{a.v, a.inc && b.inc}
+}
+
+// overlapping keeps the dates of the span that overlap the window: w0's year and month, and
+// the strings from w0 to w1.
+func (s tlSpan) overlapping(w tlWindow) tlSpan {
+	out := tlSpan{from: later(s.from, tlEdge{w.w0, true}), to: earlier(s.to, tlEdge{w.w1, true}), without: s.without}
+	for _, t := range s.with {
+		if (t == w.y0 || t == w.m0 || t >= w.w0 && t <= w.w1) && !slices.Contains(s.without, t) {
+			out.with = append(out.with, t)
+		}
+	}
+	for _, t := range []string{w.y0, w.m0} {
+		if s.contains(t) && !slices.Contains(out.with, t) {
+			out.with = append(out.with, t)
+		}
+	}
+	return out
+}
+
+// before keeps the dates of the span that lie before the window: below w0 as strings, less
+// w0's year and month.
+func (s tlSpan) before(w tlWindow) tlSpan {
+	out := tlSpan{from: s.from, to: earlier(s.to, tlEdge{w.w0, false}), without: append(append([]string{}, s.without...), w.y0, w.m0)}
+	for _, t := range s.with {
+		if t < w.w0 && !slices.Contains(out.without, t) {
+			out.with = append(out.with, t)
+		}
+	}
+	return out
+}
+
+// contains reports whether the span holds the term t.
+func (s tlSpan) contains(t string) bool {
+	if slices.Contains(s.without, t) {
+		return false
+	}
+	if slices.Contains(s.with, t) {
+		return true
+	}
+	return (s.from.v == "" || t > s.from.v || t == s.from.v && s.from.inc) && (s.to.v == "" || t < s.to.v || t == s.to.v && s.to.inc)
+}
+
+// lucene writes the span as a query on field ("" when it is empty).
+func (s tlSpan) lucene(field string) string {
+	var parts []string
+	if s.from.v == "" || s.to.v == "" || s.from.v < s.to.v || s.from.v == s.to.v && s.from.inc && s.to.inc {
+		lo, hi := "[*", "*]"
+		if s.from.v != "" {
+			lo = map[bool]string{true: "[", false: "{"}[s.from.inc] + quote(s.from.v)
+		}
+		if s.to.v != "" {
+			hi = quote(s.to.v) + map[bool]string{true: "]", false: "}"}[s.to.inc]
+		}
+		parts = append(parts, field+":"+lo+" TO "+hi)
+	}
+	if len(s.with) > 0 {
+		parts = append(parts, field+":("+quoteAll(s.with)+")")
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	q := "(" + strings.Join(parts, " OR ") + ")"
+	if len(s.without) > 0 {
+		q += " AND NOT " + field + ":(" + quoteAll(s.without) + ")"
+	}
+	return "(" + q + ")"
+}
 
 func quote(s string) string { return `"` + s + `"` }
 
-// bound is a range on field from lo ("" = open) to hi (a quoted date, * or the @HI@ token).
-func bound(field, lo, hi string) string {
-	l := "*"
-	if lo != "" {
-		l = quote(lo)
+func quoteAll(ts []string) string {
+	q := make([]string, len(ts))
+	for i, t := range ts {
+		q[i] = quote(t)
 	}
-	return field + ":[" + l + " TO " + hi + "]"
+	return strings.Join(q, " OR ")
 }
 
-func (w tlLucene) overlaps(field string) string {
-	return field + ":(" + quote(w.y0) + " OR " + quote(w.m0) + " OR [" + quote(w.w0) + " TO " + quote(w.w1) + "])"
-}
+// tlWindow holds a page's window and builds its Lucene queries. A partial date D overlaps the
+// window [w0, w1] exactly when it is w0's year, w0's month, or between w0 and w1 as a
+// string; it is before the window when it is below w0 as a string and is neither of those.
+type tlWindow struct{ w0, w1, y0, m0 string }
 
-func (w tlLucene) notBefore(field string) string {
-	return field + ":(" + quote(w.y0) + " OR " + quote(w.m0) + " OR [" + quote(w.w0) + " TO *])"
-}
-
-// starts, ends and ongoing select the entries of a kind whose placement date lies in [lo, hi].
-func (w tlLucene) starts(lo, hi string) string {
-	return "(" + w.overlaps("startDate") + " AND " + bound("startDate", lo, hi) + ")"
-}
-
-func (w tlLucene) ends(lo, hi string) string {
-	return "(" + w.overlaps("endDate") + " AND " + bound("endDate", lo, hi) + " AND NOT " + w.notBefore("startDate") + ")"
-}
-
-func (w tlLucene) ongoing(lo, hi string, event bool) string {
-	end := "NOT endDate:[* TO " + quote(w.w1) + "]" // no end, or one after the window
-	if event {
-		end = "endDate:{" + quote(w.w1) + " TO *]" // an Event without an end is a point in time
+// yearAt is the month a year-dated entry of m's year is placed in: its January, or the
+// window's first month when that is later in the same year (clip: group 0 only).
+func (w tlWindow) yearAt(m string, clip bool) string {
+	at := m[:4] + "-01"
+	if clip && w.m0[:4] == m[:4] && w.m0 > at {
+		at = w.m0
 	}
-	return "(startDate:[* TO " + quote(w.w0) + "} AND NOT startDate:(" + quote(w.y0) + " OR " + quote(w.m0) + ") AND " +
-		bound("startDate", lo, hi) + " AND " + end + ")"
+	return at
 }
 
-// timelineParams are the parameters of a page: the window, the cursor, and per group of
-// entries (what happened, then ongoing) the Lucene templates of its probes and fetch.
-func timelineParams(q kg.TimelineQuery) (map[string]any, error) {
-	w0, w1 := cmpOr(q.Time.Since, tlOpenFrom), cmpOr(q.Time.Until, tlOpenTo)
+// upTo is the span of every entry up to the probe bound (month m, precision p, day d):
+// day-dated entries to d (p = 0) or to the end of m; less m's own month (p = 0) and the
+// year placed in m (p < 2), which sort after the bound.
+func (w tlWindow) upTo(m string, p int, d string, clip bool) tlSpan {
+	s := tlSpan{to: tlEdge{m + "-31", true}}
+	if p == 0 {
+		s.to.v = d
+		s.without = append(s.without, m)
+	}
+	if p < 2 && w.yearAt(m, clip) == m {
+		s.without = append(s.without, m[:4])
+	}
+	return s
+}
+
+// after is the span of every entry from a cursor key on (or strictly after it: entries tied
+// with the cursor are left out, so a probe counts short, never long); the fetch cuts ties by
+// id in Cypher.
+func (w tlWindow) after(key string, strict, clip bool) tlSpan {
+	mc, pc, dc := key[1:8], key[8], key[9:19]
+	s := tlSpan{from: tlEdge{mc + "-31", false}} // the months after mc
+	if pc == '0' {
+		s.from = tlEdge{dc, !strict}
+	}
+	if pc == '0' || pc == '1' && !strict {
+		s.with = append(s.with, mc)
+	}
+	if w.yearAt(mc, clip) == mc && (pc != '2' || !strict) {
+		s.with = append(s.with, mc[:4])
+	}
+	return s
+}
+
+// The kinds, on a span of their placement date. Starts and ends keep the dates overlapping
+// the window; ongoing entries start before it and end after it (or never, for a relationship),
+// which Lucene checks with a clause over the end dates up to the window (ongoing pages only).
+func (w tlWindow) starts(s tlSpan, field string) string { return s.overlapping(w).lucene(field) }
+
+func (w tlWindow) ongoing(s tlSpan, event bool) string {
+	q := s.before(w).lucene("startDate")
+	if q == "" {
+		return ""
+	}
+	if event { // an Event without an end is a point in time
+		return q + " AND endDate:{" + quote(w.w1) + " TO *]"
+	}
+	return q + " AND NOT endDate:[* TO " + quote(w.w1) + "]"
+}
+
+// or joins queries, leaving out empty ones; nothing matches "-".
+func or(qs ...string) string {
+	var parts []string
+	for _, q := range qs {
+		if q != "" {
+			parts = append(parts, "("+q+")")
+		}
+	}
+	if len(parts) == 0 {
+		return `startDate:"-"`
+	}
+	return strings.Join(parts, " OR ")
+}
+
+// tlProbes are the probe bounds after the base month: months on, precision, day.
+var tlProbes = []struct {
+	months, p int
+	day       string
+}{{0, 0, "03"}, {0, 0, "31"}, {0, 2, ""}, {2, 2, ""}, {11, 2, ""}, {59, 2, ""}}
+
+// tlProbe is one probe: the queries that count (rel, ev) and the ones that fetch its entries
+// when it is the cut.
+type tlProbe struct{ rel, ev, fetchRel, fetchEv string }
+
+// timelineProbes lists the probes of a page, in order. dataFrom is the first month a node is
+// dated ("" when there is none or it is not needed).
+func timelineProbes(q kg.TimelineQuery, key, dataFrom string) []tlProbe {
+	w := tlWindow{w0: cmpOr(q.Time.Since, tlOpenFrom), w1: cmpOr(q.Time.Until, tlOpenTo)}
+	w.y0, w.m0 = w.w0[:4], w.w0[:7]
 	ongoing := q.IncludeOngoing && q.Time.Since != ""
-	p := map[string]any{"w0": w0, "w1": w1, "ongoing": ongoing, "afterKey": "", "afterID": "",
-		"limit": q.First + 1, "types": nonNil(q.Types), "ids": nonNil(q.IDs), "steps": tlProbeSteps}
-	group, month := "", "" // the cursor's
-	if q.After != "" {
-		c, err := kg.DecodeCursor("after", q.After, "TIMELINE")
-		if err != nil {
-			return nil, err
+	var out []tlProbe
+	ladder := func(base string, clip bool, probe func(upTo tlSpan, open bool) tlProbe) {
+		for _, pr := range tlProbes {
+			t, _ := time.Parse("2006-01", base)
+			m := t.AddDate(0, pr.months, 0).Format("2006-01")
+			out = append(out, probe(w.upTo(m, pr.p, m+"-"+pr.day, clip), false))
 		}
-		key, _ := c.Key.(string)
-		if !timelineKeyRE.MatchString(key) {
-			return nil, kg.Invalid("after", "is not a cursor returned by this API")
-		}
-		p["afterKey"], p["afterID"] = key, c.ID
-		group, month = key[:1], key[1:8]
+		out = append(out, probe(tlSpan{}, true))
 	}
-	w := tlLucene{w0: w0, w1: w1, y0: w0[:4], m0: w0[:7]}
-	const hi = "@HI@"
-	// Lower bounds of the placement dates: fetch from the cursor's month, count (probes) from
-	// the month after it; unbounded without a cursor in the group. Starts and ends before
-	// the window's first month are placed in it, so a bound at or below it is no bound.
-	from := func(g string) (fetch, probe, base string) {
-		if group != g || month == "" {
-			return "", "", ""
+	base := func(group, floor string) string {
+		switch {
+		case key != "" && key[:1] == group:
+			return key[1:8]
+		case dataFrom > floor:
+			return dataFrom
 		}
-		next := nextMonth(month)
-		fetch = monthFrom(month)
-		if g == "0" && month <= w.m0 {
-			fetch = ""
-		}
-		return fetch, monthFrom(next), next
+		return floor
 	}
-	var groups []map[string]any
-	f0, p0, b0 := from("0")
-	happened := func(lo, hi string) string { return w.starts(lo, hi) + " OR " + w.ends(lo, hi) }
-	if group != "1" {
-		groups = append(groups, map[string]any{"base": b0, "floor": w.m0,
-			"probeRel": happened(p0, hi), "probeEv": happened(p0, hi),
-			"fetchRel": happened(f0, hi), "fetchEv": happened(f0, hi)})
+	from := func(group string, strict, clip bool) tlSpan { // where a group's entries begin
+		if key == "" || key[:1] != group {
+			return tlSpan{}
+		}
+		return w.after(key, strict, clip)
+	}
+	inter := func(a, b tlSpan) tlSpan { // a from-span and an up-to span
+		a.to, a.without = b.to, append(append([]string{}, a.without...), b.without...)
+		return a
+	}
+	if key == "" || key[:1] == "0" {
+		ladder(base("0", w.m0), true, func(upTo tlSpan, _ bool) tlProbe {
+			count, fetch := inter(from("0", true, true), upTo), inter(from("0", false, true), upTo)
+			starts := or(w.starts(count, "startDate"))
+			all := or(w.starts(fetch, "startDate"), w.starts(fetch, "endDate"))
+			return tlProbe{rel: starts, ev: starts, fetchRel: all, fetchEv: all}
+		})
 	}
 	if ongoing {
-		f1, p1, b1 := from("1")
-		rest, restProbe := "", ""
-		if group != "1" {
-			rest, restProbe = happened(f0, "*")+" OR ", happened(p0, "*")+" OR "
-		}
-		groups = append(groups, map[string]any{"base": b1, "floor": tlOpenFrom[:7],
-			"probeRel": restProbe + w.ongoing(p1, hi, false), "probeEv": restProbe + w.ongoing(p1, hi, true),
-			"fetchRel": rest + w.ongoing(f1, hi, false), "fetchEv": rest + w.ongoing(f1, hi, true)})
+		ladder(base("1", tlOpenFrom[:7]), false, func(upTo tlSpan, open bool) tlProbe {
+			count, fetch := inter(from("1", true, false), upTo), inter(from("1", false, false), upTo)
+			p := tlProbe{rel: w.ongoing(count, false), ev: w.ongoing(count, true), fetchRel: w.ongoing(fetch, false), fetchEv: w.ongoing(fetch, true)}
+			if key == "" || key[:1] == "0" { // with every entry of the window after the cursor
+				count0, fetch0 := from("0", true, true), from("0", false, true)
+				starts := w.starts(count0, "startDate")
+				all := []string{w.starts(fetch0, "startDate"), w.starts(fetch0, "endDate")}
+				p = tlProbe{rel: or(starts, p.rel), ev: or(starts, p.ev), fetchRel: or(append(all, p.fetchRel)...), fetchEv: or(append(all, p.fetchEv)...)}
+			} else {
+				p = tlProbe{rel: or(p.rel), ev: or(p.ev), fetchRel: or(p.fetchRel), fetchEv: or(p.fetchEv)}
+			}
+			return p
+		})
 	}
-	if len(groups) == 0 { // a cursor among ongoing entries of a query without them
-		groups = append(groups, map[string]any{"base": "", "floor": w.m0, "probeRel": "", "probeEv": "", "fetchRel": "", "fetchEv": ""})
-		p["empty"] = true
-	}
-	p["groups"], p["events"] = groups, len(q.Types) == 0
-	return p, nil
+	return out
 }
 
-// monthFrom is the lowest partial date that sorts in the month m or later: the year itself
-// for January ("2020" < "2020-01"), else the month.
-func monthFrom(m string) string {
-	if strings.HasSuffix(m, "-01") {
-		return m[:4]
+// timelineParams are the parameters of a page: the window and the cursor.
+func timelineParams(q kg.TimelineQuery) (map[string]any, string, error) {
+	w0, w1 := cmpOr(q.Time.Since, tlOpenFrom), cmpOr(q.Time.Until, tlOpenTo)
+	p := map[string]any{"w0": w0, "w1": w1, "ongoing": q.IncludeOngoing && q.Time.Since != "", "afterKey": "", "afterID": "",
+		"limit": q.First + 1, "types": nonNil(q.Types), "ids": nonNil(q.IDs), "events": len(q.Types) == 0}
+	if q.After == "" {
+		return p, "", nil
 	}
-	return m
-}
-
-func nextMonth(m string) string {
-	t, err := time.Parse("2006-01", m)
+	c, err := kg.DecodeCursor("after", q.After, "TIMELINE")
 	if err != nil {
-		return m
+		return nil, "", err
 	}
-	return t.AddDate(0, 1, 0).Format("2006-01")
+	key, _ := c.Key.(string)
+	if !timelineKeyRE.MatchString(key) {
+		return nil, "", kg.Invalid("after", "is not a cursor returned by this API")
+	}
+	p["afterKey"], p["afterID"] = key, c.ID
+	return p, key, nil
 }
 
 // timelineKeyRE is the shape of a timeline key (see above).
@@ -634,22 +797,23 @@ func (s *Store) Timeline(ctx context.Context, q kg.TimelineQuery) (*kg.TimelineP
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
-	p, err := timelineParams(q)
+	p, key, err := timelineParams(q)
 	if err != nil {
 		return nil, err
 	}
 	page := &kg.TimelinePage{}
-	if p["empty"] == true {
+	if key != "" && key[:1] == "1" && !p["ongoing"].(bool) { // a cursor among ongoing entries of a query without them
 		return page, nil
 	}
-	cypher := timelineAllCypher
+	var res *neo4j.EagerResult
 	switch {
 	case len(q.IDs) > 0:
-		cypher = timelineByIDsCypher
+		res, err = s.read(ctx, timelineByIDsCypher, p)
 	case len(q.Types) > 0:
-		cypher = fmt.Sprintf(timelineByTypesCypher, typeUnion(q.Types))
+		res, err = s.read(ctx, fmt.Sprintf(timelineByTypesCypher, typeUnion(q.Types)), p)
+	default:
+		res, err = s.timelineAll(ctx, q, key, p)
 	}
-	res, err := s.read(ctx, cypher, p)
 	if err != nil {
 		return nil, err
 	}
@@ -671,6 +835,42 @@ func (s *Store) Timeline(ctx context.Context, q kg.TimelineQuery) (*kg.TimelineP
 		page.Cursors = append(page.Cursors, kg.Cursor{Order: "TIMELINE", Key: v[0].(string), ID: v[1].(string)}.Encode())
 	}
 	return page, nil
+}
+
+// timelineAll runs the probes (two round trips at most, after one for the graph's first
+// dated month when neither a window start nor a cursor gives a base) and the fetch.
+func (s *Store) timelineAll(ctx context.Context, q kg.TimelineQuery, key string, p map[string]any) (*neo4j.EagerResult, error) {
+	dataFrom := ""
+	ongoing := p["ongoing"].(bool)
+	if key == "" && q.Time.Since == "" || ongoing && (key == "" || key[:1] == "0") {
+		res, err := s.read(ctx, timelineDataFromCypher, nil)
+		if err != nil {
+			return nil, err
+		}
+		if len(res.Records) > 0 {
+			dataFrom, _ = res.Records[0].Values[0].(string)
+		}
+	}
+	probes := timelineProbes(q, key, dataFrom)
+	for _, span := range [][2]int{{0, 2}, {2, len(probes)}} {
+		batch := make([]map[string]any, 0, span[1]-span[0])
+		for _, pr := range probes[span[0]:span[1]] {
+			batch = append(batch, map[string]any{"rel": pr.rel, "ev": pr.ev})
+		}
+		p["probes"] = batch
+		res, err := s.read(ctx, timelineProbeCypher, p)
+		if err != nil {
+			return nil, err
+		}
+		for _, rec := range res.Records {
+			i := span[0] + int(rec.Values[0].(int64))
+			if n, _ := rec.Values[1].(int64); n >= int64(q.First+1) || i == len(probes)-1 {
+				p["fetchRel"], p["fetchEv"] = probes[i].fetchRel, probes[i].fetchEv
+				return s.read(ctx, timelineFetchCypher, p)
+			}
+		}
+	}
+	return nil, fmt.Errorf("timeline: no probe answered") // the last probe has no bound
 }
 
 // rankDegreeCypher[dir]: degree in the filtered graph, counted in Cypher.

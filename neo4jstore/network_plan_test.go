@@ -48,10 +48,13 @@ func TestNetworkPlansUseIndexes(t *testing.T) {
 	}
 	tl := func(q kg.TimelineQuery) map[string]any {
 		q.First = 20
-		p, err := timelineParams(q)
+		p, _, err := timelineParams(q)
 		if err != nil {
 			t.Fatal(err)
 		}
+		pr := timelineProbes(q, "", "2015-01")
+		p["probes"] = []map[string]any{{"rel": pr[0].rel, "ev": pr[0].ev}}
+		p["fetchRel"], p["fetchEv"] = pr[0].fetchRel, pr[0].fetchEv
 		return p
 	}
 	window, _ := kg.NewTimeFilter("", "2020-01", "2020-03")
@@ -74,8 +77,10 @@ func TestNetworkPlansUseIndexes(t *testing.T) {
 		{"paths", pathsCypher[pathsKey{kg.Both, 4, false}], base(), want{needs: idSeek}},
 		{"k-shortest paths", pathsCypher[pathsKey{kg.Both, 4, true}], base(), want{needs: append(idSeek, "NodeIndexSeekByRange")}},
 		{"common connections", commonCypher[kg.Both], base(), want{needs: append(idSeek, "Expand(Into)"), sortOK: true}},
-		{"timeline", timelineAllCypher, tl(kg.TimelineQuery{}), want{needs: []string{"ProcedureCall", "NodeIndexScan"}, sortOK: true}},
-		{"timeline window", timelineAllCypher, tl(kg.TimelineQuery{Time: window, IncludeOngoing: true}), want{needs: []string{"ProcedureCall"}, sortOK: true}},
+		{"timeline's first dated month", timelineDataFromCypher, nil, want{needs: []string{"NodeIndexScan", "Limit"}}},
+		{"timeline probes", timelineProbeCypher, tl(kg.TimelineQuery{}), want{needs: []string{"ProcedureCall"}, sortOK: true}},
+		{"timeline window probes", timelineProbeCypher, tl(kg.TimelineQuery{Time: window, IncludeOngoing: true}), want{needs: []string{"ProcedureCall"}, sortOK: true}},
+		{"timeline fetch", timelineFetchCypher, tl(kg.TimelineQuery{}), want{needs: []string{"ProcedureCall"}, sortOK: true}},
 		{"timeline of ids", timelineByIDsCypher, tl(kg.TimelineQuery{IDs: []string{"org:a"}}), want{needs: idSeek, sortOK: true}},
 		{"timeline of types", fmt.Sprintf(timelineByTypesCypher, typeUnion([]string{"SIGNS"})), tl(kg.TimelineQuery{Types: []string{"SIGNS"}}),
 			want{relScans: true, sortOK: true}},
