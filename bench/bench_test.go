@@ -327,38 +327,49 @@ func BenchmarkPaths(b *testing.B) {
 			name = "k-shortest"
 		}
 		b.Run(name+"/maxHops=4/random-pair", func(b *testing.B) {
-			found := 0
+			found, truncated := 0, 0
 			n := loop(b, func(i int) error {
 				p := f.pairs[i%len(f.pairs)]
 				r, err := f.store.Paths(ctx, kg.PathsQuery{From: p[0], To: p[1], MaxHops: 4, KShortest: k, Limit: kg.DefaultPaths})
 				if err == nil && len(r.Paths) > 0 {
 					found++
 				}
+				if err == nil && r.Truncated {
+					truncated++
+				}
 				return err
 			})
 			b.ReportMetric(float64(found)/float64(n+1), "found/op")
+			b.ReportMetric(float64(truncated)/float64(n+1), "truncated/op")
 		})
 	}
 }
 
 func BenchmarkCommonConnections(b *testing.B) {
 	f := setup(b)
-	b.Run("hubs=2/limit=100", func(b *testing.B) {
-		loop(b, func(int) error {
-			r, err := f.store.CommonConnections(ctx, kg.CommonQuery{IDs: f.hubs[:2], Limit: 100})
-			if err == nil && len(r.Common) == 0 {
-				err = fmt.Errorf("no common connection of the two biggest hubs")
-			}
-			return err
+	for _, c := range []struct {
+		name string
+		ids  func(i int) []string
+	}{
+		{"hubs=2/limit=100", func(int) []string { return f.hubs[:2] }},
+		{"hub+random/limit=100", func(i int) []string { return []string{f.hubs[0], f.random[i%len(f.random)]} }},
+		{"random=2/limit=100", func(i int) []string { p := f.pairs[i%len(f.pairs)]; return p[:] }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			truncated := 0
+			n := loop(b, func(i int) error {
+				r, err := f.store.CommonConnections(ctx, kg.CommonQuery{IDs: c.ids(i), Limit: 100})
+				if err == nil && c.name == "hubs=2/limit=100" && len(r.Common) == 0 {
+					err = fmt.Errorf("no common connection of the two biggest hubs")
+				}
+				if err == nil && r.Truncated {
+					truncated++
+				}
+				return err
+			})
+			b.ReportMetric(float64(truncated)/float64(n+1), "truncated/op")
 		})
-	})
-	b.Run("random=2/limit=100", func(b *testing.B) {
-		loop(b, func(i int) error {
-			p := f.pairs[i%len(f.pairs)]
-			_, err := f.store.CommonConnections(ctx, kg.CommonQuery{IDs: p[:], Limit: 100})
-			return err
-		})
-	})
+	}
 }
 
 func BenchmarkNetwork(b *testing.B) {
@@ -381,17 +392,36 @@ func BenchmarkNetwork(b *testing.B) {
 
 func BenchmarkTimeline(b *testing.B) {
 	f := setup(b)
+	month, err := kg.NewTimeFilter("", "2018-06", "2018-06") // synth dates span 2015-2021
+	if err != nil {
+		b.Fatal(err)
+	}
 	for _, c := range []struct {
 		name string
 		q    kg.TimelineQuery
+		page int // time this page (1 = the first), reached with cursors
 	}{
-		{"all/first=50", kg.TimelineQuery{First: 50}},
-		{"ids=10-random/first=50", kg.TimelineQuery{IDs: f.random[:10], First: 50}},
-		{"ids=1-hub/first=50", kg.TimelineQuery{IDs: f.hubs[:1], First: 50}},
+		{"all/first=50", kg.TimelineQuery{First: 50}, 1},
+		{"all/first=50/page=3", kg.TimelineQuery{First: 50}, 3},
+		{"month/first=50", kg.TimelineQuery{Time: month, First: 50}, 1},
+		{"ids=10-random/first=50", kg.TimelineQuery{IDs: f.random[:10], First: 50}, 1},
+		{"ids=1-hub/first=50", kg.TimelineQuery{IDs: f.hubs[:1], First: 50}, 1},
 	} {
 		b.Run(c.name, func(b *testing.B) {
+			q := c.q
+			for range c.page - 1 {
+				p, err := f.store.Timeline(ctx, q)
+				check(b, err)
+				if !p.HasNext {
+					b.Fatalf("no page after %d entries", len(p.Entries))
+				}
+				q.After = p.Cursors[len(p.Cursors)-1]
+			}
 			loop(b, func(int) error {
-				_, err := f.store.Timeline(ctx, c.q)
+				p, err := f.store.Timeline(ctx, q)
+				if err == nil && (len(p.Entries) == 0 || len(q.IDs) == 0 && len(p.Entries) != q.First) {
+					err = fmt.Errorf("%d entries", len(p.Entries))
+				}
 				return err
 			})
 		})
@@ -403,6 +433,15 @@ func BenchmarkRank(b *testing.B) {
 	b.Run("DEGREE/first=20", func(b *testing.B) {
 		loop(b, func(int) error {
 			r, err := f.store.Rank(ctx, kg.RankQuery{Measure: kg.MeasureDegree, First: 20})
+			if err == nil && len(r) == 0 {
+				err = fmt.Errorf("no ranking")
+			}
+			return err
+		})
+	})
+	b.Run("DEGREE-OUT/first=20", func(b *testing.B) {
+		loop(b, func(int) error {
+			r, err := f.store.Rank(ctx, kg.RankQuery{Measure: kg.MeasureDegree, First: 20, Filter: kg.EdgeFilter{Direction: kg.Outgoing}})
 			if err == nil && len(r) == 0 {
 				err = fmt.Errorf("no ranking")
 			}

@@ -77,7 +77,7 @@ func complexity() ComplexityRoot {
 	c.Query.Network = func(child int, ids []string, _ []model.RelationshipType, _, _, _ *string) int {
 		return max(1, min(len(ids), kg.MaxSeeds)) * (child + 1)
 	}
-	c.Query.Timeline = func(child int, _ []string, _ []model.RelationshipType, _, _ *string, first *int, _ *string) int {
+	c.Query.Timeline = func(child int, _ []string, _ []model.RelationshipType, _, _ *string, _ *bool, first *int, _ *string) int {
 		return pageCost(first, child)
 	}
 	c.Query.Rank = func(child int, measure *model.Measure, _ []model.NodeType, _ []model.RelationshipType, _ *model.Direction, _, _, _ *string, first *int) int {

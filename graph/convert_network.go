@@ -99,7 +99,7 @@ func commonModel(r *kg.CommonResult) *model.CommonConnections {
 func timelineModel(p *kg.TimelinePage) *model.TimelineConnection {
 	c := &model.TimelineConnection{Edges: []*model.TimelineEdge{}, PageInfo: pageInfo(p.Cursors, p.HasNext)}
 	for i, e := range p.Entries {
-		entry := &model.TimelineEntry{Date: e.Date, SortDate: e.SortDate}
+		entry := &model.TimelineEntry{Kind: model.TimelineKind(e.Kind), Date: e.Date, SortDate: e.SortDate}
 		if e.Relationship != nil {
 			entry.Relationship = relationship(e.Relationship, nil)
 		}

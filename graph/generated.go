@@ -343,7 +343,7 @@ type ComplexityRoot struct {
 		SearchCitations   func(childComplexity int, query string, first *int, after *string) int
 		Sources           func(childComplexity int, filter *model.NodeFilter, orderBy *model.NodeOrder, first *int, after *string) int
 		Statistics        func(childComplexity int, filter *model.NodeFilter, orderBy *model.NodeOrder, first *int, after *string) int
-		Timeline          func(childComplexity int, ids []string, types []model.RelationshipType, since *string, until *string, first *int, after *string) int
+		Timeline          func(childComplexity int, ids []string, types []model.RelationshipType, since *string, until *string, includeOngoing *bool, first *int, after *string) int
 	}
 
 	RankedNode struct {
@@ -514,6 +514,7 @@ type ComplexityRoot struct {
 	TimelineEntry struct {
 		Date         func(childComplexity int) int
 		Event        func(childComplexity int) int
+		Kind         func(childComplexity int) int
 		Relationship func(childComplexity int) int
 		SortDate     func(childComplexity int) int
 	}
@@ -590,7 +591,7 @@ type QueryResolver interface {
 	Paths(ctx context.Context, from string, to string, maxHops *int, types []model.RelationshipType, nodeTypes []model.NodeType, direction *model.Direction, activeAt *string, since *string, until *string, kShortest *bool, limit *int) (*model.Paths, error)
 	CommonConnections(ctx context.Context, ids []string, minShared *int, types []model.RelationshipType, nodeTypes []model.NodeType, direction *model.Direction, activeAt *string, since *string, until *string, limit *int) (*model.CommonConnections, error)
 	Network(ctx context.Context, ids []string, types []model.RelationshipType, activeAt *string, since *string, until *string) (*model.Network, error)
-	Timeline(ctx context.Context, ids []string, types []model.RelationshipType, since *string, until *string, first *int, after *string) (*model.TimelineConnection, error)
+	Timeline(ctx context.Context, ids []string, types []model.RelationshipType, since *string, until *string, includeOngoing *bool, first *int, after *string) (*model.TimelineConnection, error)
 	Rank(ctx context.Context, measure *model.Measure, nodeTypes []model.NodeType, types []model.RelationshipType, direction *model.Direction, activeAt *string, since *string, until *string, first *int) ([]*model.RankedNode, error)
 }
 type RelationshipResolver interface {
@@ -2076,7 +2077,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Timeline(childComplexity, args["ids"].([]string), args["types"].([]model.RelationshipType), args["since"].(*string), args["until"].(*string), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Timeline(childComplexity, args["ids"].([]string), args["types"].([]model.RelationshipType), args["since"].(*string), args["until"].(*string), args["includeOngoing"].(*bool), args["first"].(*int), args["after"].(*string)), true
 
 	case "RankedNode.node":
 		if e.ComplexityRoot.RankedNode.Node == nil {
@@ -2773,6 +2774,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TimelineEntry.Event(childComplexity), true
+	case "TimelineEntry.kind":
+		if e.ComplexityRoot.TimelineEntry.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimelineEntry.Kind(childComplexity), true
 	case "TimelineEntry.relationship":
 		if e.ComplexityRoot.TimelineEntry.Relationship == nil {
 			break
@@ -4097,7 +4104,12 @@ type Paths {
   paths: [Path!]!
   "All paths merged into one network, to draw."
   network: Network!
-  "True when more paths existed than ` + "`" + `limit` + "`" + `."
+  """
+  True when more paths existed than ` + "`" + `limit` + "`" + `, or (with ` + "`" + `kShortest` + "`" + `) when a longer path through a hub
+  may be missing: past the shortest ones, k-shortest paths do not pass through nodes with more than
+  1,000 relationships (they would connect almost anything, and searching through them takes
+  seconds on a large graph). The shortest paths are always all there, hubs included.
+  """
   truncated: Boolean!
 }
 
@@ -4117,20 +4129,37 @@ type CommonConnections {
   connections: [CommonConnection!]!
   "The given nodes, the shared connections and the connecting edges, to draw."
   network: Network!
-  "True when more connections existed than ` + "`" + `limit` + "`" + `."
+  """
+  True when more connections existed than ` + "`" + `limit` + "`" + `, or when a given node had to be expanded and has
+  more than 10,000 relationships (passing the filters): only 10,000 of them were followed, so some
+  connections may be missing. Only the least connected given nodes are expanded (for two, the
+  smaller one), so this happens only when every candidate side is a hub.
+  """
   truncated: Boolean!
 }
 
 """One entry of a timeline: a dated relationship or a dated event."""
 type TimelineEntry {
-  "The date as the source gives it (possibly only a year or a month)."
+  "What the entry marks in the window: a start (or a one-off act, or an event), an end, or something ongoing across it."
+  kind: TimelineKind!
+  "The date it is placed at, as the source gives it (possibly only a year or a month): the start, or for ` + "`" + `ENDS` + "`" + ` the end. Vague dates stay vague: an entry dated \"2020\" overlaps January 2020 and shows as \"2020\"."
   date: PartialDate!
-  "The first day ` + "`" + `date` + "`" + ` can mean; entries are ordered by it."
+  "The first day ` + "`" + `date` + "`" + ` can mean, or the window's first day (` + "`" + `since` + "`" + `) when ` + "`" + `date` + "`" + ` begins earlier (an ` + "`" + `ONGOING` + "`" + ` entry keeps its own). Entries are ordered by its month, then precise dates before vague ones (a day, then a month, then a year: an entry dated \"2020\" comes after the dated ones of the month it is placed in), then by it."
   sortDate: String!
   "The dated relationship, when the entry is one."
   relationship: Relationship
   "The dated event (including rulings recorded as events), when the entry is one."
   event: Event
+}
+
+"""What a timeline entry marks in its window (` + "`" + `since` + "`" + ` to ` + "`" + `until` + "`" + `; without them, the whole of time)."""
+enum TimelineKind {
+  "It starts in the window: a relationship begins, a one-off act happens, an event takes place. Placed at its start date."
+  STARTS
+  "A relationship (or multi-day event) that started before the window, or at an unknown time, ends in it. Placed at its end date."
+  ENDS
+  "A relationship that started before the window and does not end in it (no end date, or a later one), or an event spanning it. Only with ` + "`" + `includeOngoing` + "`" + `, after every other entry, placed at its start date."
+  ONGOING
 }
 
 """A page of a timeline."""
@@ -4192,7 +4221,7 @@ extend type Query {
     limit: Int = 100
   ): Network!
 
-  "How two nodes connect: all shortest paths (or, with ` + "`" + `kShortest` + "`" + `, the shortest paths up to ` + "`" + `limit` + "`" + `, longer ones included), within ` + "`" + `maxHops` + "`" + `."
+  "How two nodes connect: all shortest paths (or, with ` + "`" + `kShortest` + "`" + `, the shortest paths up to ` + "`" + `limit` + "`" + `, longer ones included, avoiding hubs: see ` + "`" + `Paths.truncated` + "`" + `), within ` + "`" + `maxHops` + "`" + `."
   paths(
     "Start node."
     from: ID!
@@ -4254,19 +4283,28 @@ extend type Query {
     until: PartialDate
   ): Network!
 
-  "Dated relationships and events in date order (earliest first): what happened when."
+  """
+  What happened when: dated relationships and events in date order (earliest first). With a window
+  (` + "`" + `since` + "`" + `, ` + "`" + `until` + "`" + `) it lists what happened in it first: relationships and events that start in it,
+  relationships that end in it, each once (see ` + "`" + `TimelineKind` + "`" + `); relationships merely ongoing across
+  the window (started before it, not ended in it) come after them, and only with ` + "`" + `includeOngoing` + "`" + `.
+  Without ` + "`" + `ids` + "`" + ` or ` + "`" + `types` + "`" + ` a page reads date indexes from the cursor's month on, whatever the size of
+  the graph; with ` + "`" + `types` + "`" + ` and no ` + "`" + `ids` + "`" + ` it reads every relationship of those types.
+  """
   timeline(
-    "Only entries involving these nodes (1 to 50 ids; all when omitted)."
+    "Only entries involving these nodes (1 to 50 ids; all when omitted): their relationships, their events, the given events."
     ids: [ID!]
     "Only relationships of these types (events are then left out)."
     types: [RelationshipType!]
-    "Only entries dated at some point since this date."
+    "Start of the window: only entries that start or end on or after this date (a partial date counts if it can: \"2020\" is on or after 2020-06-01)."
     since: PartialDate
-    "Only entries dated at some point until this date."
+    "End of the window: only entries that start or end on or before this date."
     until: PartialDate
+    "Also list, after everything else, the relationships that started before ` + "`" + `since` + "`" + ` and are still going on in the window (no end date, or an end after ` + "`" + `until` + "`" + `). Without ` + "`" + `since` + "`" + ` nothing is ongoing."
+    includeOngoing: Boolean = false
     "Page size, 1 to 100."
     first: Int = 20
-    "Cursor of the last entry already seen."
+    "Cursor of the last entry already seen (cursors of another window or of includeOngoing do not carry over)."
     after: String
   ): TimelineConnection!
 
@@ -5727,6 +5765,8 @@ func (ec *executionContext) childFields_TimelineEdge(ctx context.Context, field 
 
 func (ec *executionContext) childFields_TimelineEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "kind":
+		return ec.fieldContext_TimelineEntry_kind(ctx, field)
 	case "date":
 		return ec.fieldContext_TimelineEntry_date(ctx, field)
 	case "sortDate":
@@ -7386,22 +7426,30 @@ func (ec *executionContext) field_Query_timeline_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["until"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "includeOngoing",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeOngoing"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg5
+	args["after"] = arg6
 	return args, nil
 }
 
@@ -13617,7 +13665,7 @@ func (ec *executionContext) _Query_timeline(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Timeline(ctx, fc.Args["ids"].([]string), fc.Args["types"].([]model.RelationshipType), fc.Args["since"].(*string), fc.Args["until"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().Timeline(ctx, fc.Args["ids"].([]string), fc.Args["types"].([]model.RelationshipType), fc.Args["since"].(*string), fc.Args["until"].(*string), fc.Args["includeOngoing"].(*bool), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.TimelineConnection) graphql.Marshaler {
@@ -16604,6 +16652,29 @@ func (ec *executionContext) fieldContext_TimelineEdge_node(_ context.Context, fi
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _TimelineEntry_kind(ctx context.Context, field graphql.CollectedField, obj *model.TimelineEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimelineEntry_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.TimelineKind) graphql.Marshaler {
+			return ec.marshalNTimelineKind2githubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐTimelineKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimelineEntry_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimelineEntry", field, false, false, "TimelineKind")
 }
 
 func (ec *executionContext) _TimelineEntry_date(ctx context.Context, field graphql.CollectedField, obj *model.TimelineEntry) (ret graphql.Marshaler) {
@@ -22491,6 +22562,11 @@ func (ec *executionContext) _TimelineEntry(ctx context.Context, sel ast.Selectio
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("TimelineEntry")
+		case "kind":
+			out.Values[i] = ec._TimelineEntry_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "date":
 			out.Values[i] = ec._TimelineEntry_date(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -24021,6 +24097,16 @@ func (ec *executionContext) marshalNTimelineEntry2ᚖgithubᚗcomᚋpolicygraph�
 		return graphql.Null
 	}
 	return ec._TimelineEntry(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNTimelineKind2githubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐTimelineKind(ctx context.Context, v any) (model.TimelineKind, error) {
+	var res model.TimelineKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTimelineKind2githubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐTimelineKind(ctx context.Context, sel ast.SelectionSet, v model.TimelineKind) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNUnit2githubᚗcomᚋpolicygraphᚋpolicygraphᚋgraphᚋmodelᚐUnit(ctx context.Context, v any) (model.Unit, error) {

@@ -61,12 +61,13 @@ func (r *queryResolver) Network(ctx context.Context, ids []string, types []model
 	return networkModel(n), nil
 }
 
-func (r *queryResolver) Timeline(ctx context.Context, ids []string, types []model.RelationshipType, since *string, until *string, first *int, after *string) (*model.TimelineConnection, error) {
+func (r *queryResolver) Timeline(ctx context.Context, ids []string, types []model.RelationshipType, since *string, until *string, includeOngoing *bool, first *int, after *string) (*model.TimelineConnection, error) {
 	t, err := kg.NewTimeFilter("", deref(since, ""), deref(until, ""))
 	if err != nil {
 		return nil, err
 	}
-	p, err := r.Store.Timeline(ctx, kg.TimelineQuery{IDs: ids, Types: strs(types), Time: t, First: deref(first, kg.DefaultFirst), After: deref(after, "")})
+	p, err := r.Store.Timeline(ctx, kg.TimelineQuery{IDs: ids, Types: strs(types), Time: t, IncludeOngoing: deref(includeOngoing, false),
+		First: deref(first, kg.DefaultFirst), After: deref(after, "")})
 	if err != nil {
 		return nil, err
 	}

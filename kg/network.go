@@ -20,6 +20,17 @@ const (
 	PageRankMaxRounds = 100
 )
 
+// Bounds that keep the hub-bound questions fast on a large graph; an answer they cut short
+// is marked truncated.
+const (
+	// MaxExpand bounds the relationships commonConnections reads from one given node (it
+	// expands the least connected ones only).
+	MaxExpand = 10000
+	// PathHubDegree: in k-shortest mode, paths other than the shortest pass only through
+	// nodes with at most this many relationships; past it a node is a hub.
+	PathHubDegree = 1000
+)
+
 // Network is a subgraph ready to draw: nodes, the edges among them, and whether a limit cut
 // it short.
 type Network struct {
@@ -257,13 +268,17 @@ func (q *NetworkQuery) Validate() error {
 	return q.Filter.Validate()
 }
 
-// TimelineQuery asks for dated relationships and events in date order.
+// TimelineQuery asks for dated relationships and events in date order. Within a window
+// (Time.Since, Time.Until) it lists what happened in it: what starts in it, what ends in it
+// having started before, and events dated in it; relationships merely ongoing across the
+// window (started before it, not ended in it) follow them only with IncludeOngoing.
 type TimelineQuery struct {
-	IDs   []string // only entries involving these nodes (all when empty)
-	Types []string // only these relationship types
-	Time  TimeFilter
-	First int
-	After string
+	IDs            []string // only entries involving these nodes (all when empty)
+	Types          []string // only these relationship types
+	Time           TimeFilter
+	IncludeOngoing bool
+	First          int
+	After          string
 }
 
 // Validate checks bounds.
@@ -279,10 +294,21 @@ func (q *TimelineQuery) Validate() error {
 	return CheckFirst("first", q.First)
 }
 
+// What a timeline entry marks in its window.
+const (
+	TimelineStarts  = "STARTS"  // it starts at Date (a one-off act or an event happens then)
+	TimelineEnds    = "ENDS"    // it ends at Date, having started before the window (or at an unknown time)
+	TimelineOngoing = "ONGOING" // it started before the window (Date) and does not end in it
+)
+
 // TimelineEntry is a dated relationship or a dated event (Event nodes, including rulings).
+// Entries are ordered by month, then precise dates before vague ones (day, then month, then
+// year: a year-dated entry comes after the dated ones of the month it is placed in), then
+// day, then id; ongoing entries come after all the others.
 type TimelineEntry struct {
-	Date         string // the partial date it is placed at
-	SortDate     string // first day of Date, for ordering
+	Kind         string // TimelineStarts, TimelineEnds or TimelineOngoing
+	Date         string // the partial date it is placed at, as the source gives it
+	SortDate     string // the first day Date can mean, or the window's first day if later
 	Relationship *Relationship
 	Event        *Node
 }

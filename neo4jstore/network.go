@@ -3,8 +3,13 @@ package neo4jstore
 import (
 	"context"
 	"fmt"
+	"regexp"
+	"slices"
 	"sort"
 	"strings"
+	"time"
+
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
 	"github.com/policygraph/policygraph/kg"
 )
@@ -135,87 +140,199 @@ type pathsKey struct {
 
 // pathsCypher[dir, hops, kShortest]. All shortest paths use the bidirectional
 // allShortestPaths with the filters written as all(...) predicates, which Neo4j applies
-// during the search (at 1M nodes 23 ms where the quantified-path form took 3-23 s). The k
-// shortest use Neo4j 5's SHORTEST k over a quantified path pattern with inline predicates
-// (SHORTEST 50, cut to $limit), which also returns longer paths but explores more.
+// during the search (at 1M nodes 23 ms where the quantified-path form took 3-23 s).
+//
+// The k shortest are those all-shortest paths (one round trip) merged with Neo4j 5's SHORTEST k
+// over a quantified path pattern whose intermediate nodes have at most $hubDegree
+// relationships or are an end (a path may pass its start again) (kg.PathHubDegree; a second round trip: Neo4j refuses both path forms in one
+// statement): a longer path does not pass through a hub. Unbounded, SHORTEST 50 explored
+// through the hubs of a 1M graph (70k relationships each) for 23 s. The shortest paths stay
+// exact (hubs included), so the answer can miss only longer paths through a hub, and `hubs`
+// says when one can exist: some hub within reach of both ends (within d and maxHops - d
+// hops avoiding hubs, in either direction), which Paths reports as truncated unless the
+// answer is `limit` shortest paths.
 var pathsCypher = func() map[pathsKey]string {
 	out := map[pathsKey]string{}
 	ends := "MATCH (a:Node {id: $from}), (b:Node {id: $to})\n"
+	order := `ORDER BY length(p), reduce(k = '', r IN relationships(p) | k + r.id + ' ') LIMIT $limit + 1`
 	tail := `
-WITH p ORDER BY length(p), reduce(k = '', r IN relationships(p) | k + r.id + ' ') LIMIT $limit + 1
 RETURN [n IN nodes(p) | ` + nodeMap("n") + `] AS nodes, [r IN relationships(p) | ` + relMap("r") + `] AS rels`
 	for dir := range arrows {
 		for hops := 1; hops <= kg.MaxHops; hops++ {
-			out[pathsKey{dir, hops, false}] = ends + fmt.Sprintf(
+			shortest := fmt.Sprintf(
 				"MATCH p = allShortestPaths((a)%s(b))\nWHERE all(r IN relationships(p) WHERE %s)\n  AND all(x IN nodes(p)[1..-1] WHERE %s)",
-				rel(dir, fmt.Sprintf("*..%d", hops)), relWhere("r"), nodeTypeWhere("x")) + tail
-			out[pathsKey{dir, hops, true}] = ends + fmt.Sprintf(
-				"MATCH p = SHORTEST %d (a) (()%s(x) WHERE %s AND (x = b OR %s)){1,%d} (b)",
-				kg.MaxPaths, rel(dir, "r"), relWhere("r"), nodeTypeWhere("x"), hops) + tail
+				rel(dir, fmt.Sprintf("*..%d", hops)), relWhere("r"), nodeTypeWhere("x"))
+			out[pathsKey{dir, hops, false}] = ends + shortest + "\nWITH p " + order + tail + ", false AS hubs"
+			out[pathsKey{dir, hops, true}] = ends + `CALL (a, b) {
+  MATCH p = SHORTEST ` + fmt.Sprint(kg.MaxPaths) + ` (a) (()` + rel(dir, "r") + `(x) WHERE ` + relWhere("r") + ` AND (x = b OR x = a AND ` + nodeTypeWhere("x") + ` OR (` +
+				nodeTypeWhere("x") + ` AND coalesce(x.degree, 0) <= $hubDegree))){1,` + fmt.Sprint(hops) + `} (b)
+  WITH p ` + order + `
+  RETURN collect(p) AS paths
+}
+WITH a, b, paths, ` + hubWithinReach(hops) + ` AS hubs
+RETURN [p IN paths | [[n IN nodes(p) | ` + nodeMap("n") + `], [r IN relationships(p) | ` + relMap("r") + `]]] AS paths, hubs`
 		}
 	}
 	return out
 }()
 
-// Paths returns how q.From and q.To connect: all shortest paths, or the k shortest, within
-// q.MaxHops, each with its nodes and edges in order. No path gives an empty result.
+// hubWithinReach: some node with more than $hubDegree relationships (not an end) lies within
+// d hops of a and hops - d of b, moving through nodes that pass the filters and are not hubs.
+func hubWithinReach(hops int) string {
+	if hops < 2 {
+		return "false"
+	}
+	near := func(end string) string { // the fewest hops from end to a hub, or hops when none is closer
+		var b strings.Builder
+		b.WriteString("CASE")
+		for d := 1; d < hops; d++ {
+			pattern := "(" + end + ")-[r0]-(h)"
+			if d > 1 {
+				pattern = fmt.Sprintf("(%s) (()-[r]-(x) WHERE %s AND %s AND coalesce(x.degree, 0) <= $hubDegree AND x <> a AND x <> b){%d} ()-[r0]-(h)",
+					end, relWhere("r"), nodeTypeWhere("x"), d-1)
+			}
+			fmt.Fprintf(&b, "\n    WHEN EXISTS { MATCH %s WHERE %s AND h.degree > $hubDegree AND h <> a AND h <> b AND %s } THEN %d",
+				pattern, relWhere("r0"), nodeTypeWhere("h"), d)
+		}
+		return b.String() + fmt.Sprintf("\n    ELSE %d END", hops)
+	}
+	return "EXISTS { MATCH (h:Node) WHERE h.degree > $hubDegree } AND\n  " + near("a") + "\n  + " + near("b") + fmt.Sprintf(" <= %d", hops)
+}
+
+// Paths returns how q.From and q.To connect: all shortest paths (one round trip), or the k
+// shortest (two), within q.MaxHops, each with its nodes and edges in order. No path gives an
+// empty result.
+// Truncated when more paths existed than q.Limit, or (k shortest) when a longer path through
+// a hub (a node with more than kg.PathHubDegree relationships) may be missing.
 func (s *Store) Paths(ctx context.Context, q kg.PathsQuery) (*kg.PathsResult, error) {
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
 	p := filterParams(q.Filter)
-	p["from"], p["to"], p["limit"] = q.From, q.To, q.Limit
-	res, err := s.read(ctx, pathsCypher[pathsKey{q.Filter.Direction, q.MaxHops, q.KShortest}], p)
+	p["from"], p["to"], p["limit"], p["hubDegree"] = q.From, q.To, q.Limit, pathHubDegree
+	res, err := s.read(ctx, pathsCypher[pathsKey{q.Filter.Direction, q.MaxHops, false}], p)
 	if err != nil {
 		return nil, err
 	}
+	recs, hubs := res.Records, false
+	if q.KShortest && len(recs) <= q.Limit { // more shortest paths than limit: those are the answer
+		more, err := s.read(ctx, pathsCypher[pathsKey{q.Filter.Direction, q.MaxHops, true}], p)
+		if err != nil {
+			return nil, err
+		}
+		seen := map[string]bool{}
+		for _, rec := range recs {
+			seen[pathKey(rec.Values[1])] = true
+		}
+		for _, rec := range more.Records { // one row: the paths, and whether a hub is within reach
+			hubs = hubs || rec.Values[1] == true
+			for _, path := range rec.Values[0].([]any) {
+				v := path.([]any)
+				if k := pathKey(v[1]); !seen[k] {
+					seen[k] = true
+					recs = append(recs, &neo4j.Record{Values: v})
+				}
+			}
+		}
+		sort.SliceStable(recs, func(i, j int) bool { // as the statements order: length, then relationship ids
+			li, lj := len(recs[i].Values[1].([]any)), len(recs[j].Values[1].([]any))
+			if li != lj {
+				return li < lj
+			}
+			return pathKey(recs[i].Values[1]) < pathKey(recs[j].Values[1])
+		})
+	}
 	out := &kg.PathsResult{Paths: []kg.Path{}}
-	for i, rec := range res.Records {
+	for i, rec := range recs {
 		if i == q.Limit {
 			out.Truncated = true
 			break
 		}
 		out.Paths = append(out.Paths, kg.Path{Nodes: toNodes(rec.Values[0]), Edges: toRels(rec.Values[1])})
 	}
+	// `limit` paths of the shortest length are certainly the answer; with fewer, or longer
+	// ones among them, a longer path through a hub may be missing.
+	if hubs && (len(out.Paths) < q.Limit || len(out.Paths[len(out.Paths)-1].Edges) > len(out.Paths[0].Edges)) {
+		out.Truncated = true
+	}
 	return out, nil
 }
 
-// commonCypher[dir]: neighbours of the seeds, grouped, kept when shared by enough seeds.
+// The bounds of kg, as variables so that tests can lower them on a small graph.
+var (
+	pathHubDegree = kg.PathHubDegree
+	maxExpand     = kg.MaxExpand
+)
+
+// pathKey is the order key of a path's relationships (as `reduce` writes it in Cypher).
+func pathKey(rels any) string {
+	var b strings.Builder
+	for _, r := range toRels(rels) {
+		b.WriteString(r.ID + " ")
+	}
+	return b.String()
+}
+
+// commonCypher[dir]: a connection shared by at least $minShared of the seeds is a neighbour of
+// one of the (seeds - $minShared + 1) least connected seeds (all but $minShared - 1 of them),
+// so only those are expanded, the smallest first: for two seeds, the smaller one. Each
+// candidate is then checked against every seed with an expand-into (Neo4j walks from the
+// side with fewer relationships). A seed with more than $maxExpand relationships passing the
+// filter is expanded only that far (`capped`: the answer may miss connections), so a
+// question about two hubs reads at most $maxExpand of the smaller one's relationships.
 var commonCypher = func() map[kg.Direction]string {
 	out := map[kg.Direction]string{}
 	for dir := range arrows {
 		out[dir] = `
-UNWIND $ids AS sid
-MATCH (s:Node {id: sid})` + rel(dir, "r") + `(m)
-WHERE NOT m.id IN $ids AND ` + relWhere("r") + ` AND ` + nodeTypeWhere("m") + `
-WITH sid, m, r ORDER BY r.id
-WITH m, collect(DISTINCT sid) AS shared, collect(r) AS rs
-WHERE size(shared) >= $minShared
-WITH m, shared, rs ORDER BY size(shared) DESC, COUNT { (m)--() } DESC, m.id LIMIT $limit + 1
-WITH collect({node: ` + nodeMap("m") + `, shared: shared, edges: [r IN rs | ` + relMap("r") + `]}) AS rows
+MATCH (s:Node) WHERE s.id IN $ids
+WITH s ORDER BY coalesce(s.degree, COUNT { (s)--() }), s.id
+WITH collect(s) AS seeds
+CALL (seeds) {
+  UNWIND CASE WHEN size(seeds) >= $minShared THEN seeds[..size(seeds) - $minShared + 1] ELSE [] END AS s
+  CALL (s) {
+    MATCH (s)` + rel(dir, "r") + `(m)
+    WHERE NOT m.id IN $ids AND ` + relWhere("r") + ` AND ` + nodeTypeWhere("m") + `
+    WITH m LIMIT $maxExpand + 1
+    RETURN collect(m) AS ms
+  }
+  UNWIND ms[..$maxExpand] AS m
+  RETURN collect(DISTINCT m) AS candidates, coalesce(max(size(ms)), 0) > $maxExpand AS capped
+}
+CALL (seeds, candidates) {
+  UNWIND candidates AS m
+  UNWIND seeds AS s
+  MATCH (s)` + rel(dir, "r") + `(m)
+  WHERE ` + relWhere("r") + `
+  WITH m, s.id AS sid, r ORDER BY r.id
+  WITH m, collect(DISTINCT sid) AS shared, collect(r) AS rs
+  WHERE size(shared) >= $minShared
+  WITH m, shared, rs ORDER BY size(shared) DESC, coalesce(m.degree, COUNT { (m)--() }) DESC, m.id LIMIT $limit + 1
+  RETURN collect({node: ` + nodeMap("m") + `, shared: shared, edges: [r IN rs | ` + relMap("r") + `]}) AS rows
+}
 CALL () {
   MATCH (s:Node) WHERE s.id IN $ids
-  RETURN collect(` + nodeMap("s") + `) AS seeds
+  RETURN collect(` + nodeMap("s") + `) AS seedMaps
 }
-RETURN rows, seeds`
+RETURN rows, seedMaps, capped`
 	}
 	return out
 }()
 
 // CommonConnections returns nodes connected to at least q.MinShared of q.IDs (all of them by
-// default), most shared first, with the connecting edges.
+// default), most shared first, with the connecting edges. Truncated when more connections
+// existed than q.Limit, or when a seed expanded had more than kg.MaxExpand relationships.
 func (s *Store) CommonConnections(ctx context.Context, q kg.CommonQuery) (*kg.CommonResult, error) {
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
 	p := filterParams(q.Filter)
-	p["ids"], p["minShared"], p["limit"] = q.IDs, q.MinShared, q.Limit
+	p["ids"], p["minShared"], p["limit"], p["maxExpand"] = q.IDs, q.MinShared, q.Limit, maxExpand
 	res, err := s.read(ctx, commonCypher[q.Filter.Direction], p)
 	if err != nil {
 		return nil, err
 	}
 	v := res.Records[0].Values // aggregated: always one row
-	out := &kg.CommonResult{Common: []kg.Common{}, Seeds: toNodes(v[1])}
+	out := &kg.CommonResult{Common: []kg.Common{}, Seeds: toNodes(v[1]), Truncated: v[2] == true}
 	for i, row := range v[0].([]any) {
 		if i == q.Limit {
 			out.Truncated = true
@@ -229,97 +346,531 @@ func (s *Store) CommonConnections(ctx context.Context, q kg.CommonQuery) (*kg.Co
 	return out, nil
 }
 
-// timelineRows are the two ways to gather a timeline's candidate rows (day, key, rel, e):
-// over the whole graph, or (much cheaper) from the given nodes outwards.
-var timelineRows = map[bool]string{
-	false: `
-  MATCH ()-[r]->()
-  WHERE r.rangeFrom IS NOT NULL AND ` + relWhere("r") + `
-  RETURN r.rangeFrom AS day, r.id AS key, r AS rel, null AS e
-  UNION ALL
-  MATCH (e:Event)
-  WHERE e.rangeFrom IS NOT NULL AND size($types) = 0 AND ` + eventWindow + `
-  RETURN e.rangeFrom AS day, e.id AS key, null AS rel, e`,
-	true: `
+// The timeline. An entry is a relationship or an Event placed at one of its partial dates
+// (S = startDate, E = endDate) relative to the window [$w0, $w1] (days; "0000-01-01" and
+// "9999-12-31" when open). A partial date D overlaps the window when
+// left($w0, size(D)) <= D <= left($w1, size(D)): "2020" overlaps January 2020.
+//
+//	STARTS   S overlaps the window: placed at S.
+//	ENDS     E overlaps it and S is before it (or unknown): placed at E.
+//	ONGOING  S is before the window and E is after it (or, for a relationship, unknown):
+//	         only with includeOngoing, placed at S, after every other entry.
+//
+// Entries are ordered by a key: group ('0', or '1' for ONGOING), the month of the day they are
+// placed at (their first day, or $w0 when that is later), precision ('0' day, '1' month,
+// '2' year), that day; then by id. So a year-dated entry follows the precisely dated ones of
+// the month it is placed in, and the key is a fixed-width string compared as a whole.
+const (
+	tlOpenFrom = "0000-01-01"
+	tlOpenTo   = "9999-12-31"
+)
+
+func tlOverlaps(d string) string {
+	return fmt.Sprintf("(%[1]s >= left($w0, size(%[1]s)) AND %[1]s <= left($w1, size(%[1]s)))", d)
+}
+
+func tlBefore(d string) string { return fmt.Sprintf("%[1]s < left($w0, size(%[1]s))", d) }
+func tlAfter(d string) string  { return fmt.Sprintf("%[1]s > left($w1, size(%[1]s))", d) }
+
+// tlKinds are the conditions of each kind for a relationship (event: false) or an Event.
+func tlKinds(v string, event bool) map[string]string {
+	s, e := v+".startDate", v+".endDate"
+	ongoingEnd := "(" + e + " IS NULL OR " + tlAfter(e) + ")"
+	if event { // an Event without an end is a point in time, not open-ended
+		ongoingEnd = "(" + e + " IS NOT NULL AND " + tlAfter(e) + ")"
+	}
+	return map[string]string{
+		kg.TimelineStarts:  s + " IS NOT NULL AND " + tlOverlaps(s),
+		kg.TimelineEnds:    e + " IS NOT NULL AND " + tlOverlaps(e) + " AND (" + s + " IS NULL OR " + tlBefore(s) + ")",
+		kg.TimelineOngoing: "$ongoing AND " + s + " IS NOT NULL AND " + tlBefore(s) + " AND " + ongoingEnd,
+	}
+}
+
+// tlRow keeps v when kindExpr (a CASE giving the kind, or null) is not null, places it and
+// keeps it when its key comes after the cursor ($afterKey, $afterID; "" on the first page).
+func tlRow(v, kindExpr string) string {
+	return fmt.Sprintf(`
+  WITH %[1]s, %[2]s AS kind
+  WHERE kind IS NOT NULL
+  WITH %[1]s, kind, CASE kind WHEN 'ENDS' THEN %[1]s.endDate ELSE %[1]s.startDate END AS date
+  WITH %[1]s, kind, date, left(date + '-01-01', 10) AS first
+  WITH %[1]s, kind, date, CASE WHEN kind <> 'ONGOING' AND first < $w0 THEN $w0 ELSE first END AS day
+  WITH %[1]s, kind, date, day, CASE kind WHEN 'ONGOING' THEN '1' ELSE '0' END + left(day, 7)
+       + CASE size(date) WHEN 10 THEN '0' WHEN 7 THEN '1' ELSE '2' END + day AS key
+  WHERE key > $afterKey OR (key = $afterKey AND %[1]s.id > $afterID)`, v, kindExpr)
+}
+
+// tlKindOf is the CASE that classifies v into one kind.
+func tlKindOf(v string, event bool) string {
+	k := tlKinds(v, event)
+	return "CASE WHEN " + k[kg.TimelineStarts] + " THEN 'STARTS' WHEN " + k[kg.TimelineEnds] +
+		" THEN 'ENDS' WHEN " + k[kg.TimelineOngoing] + " THEN 'ONGOING' END"
+}
+
+const tlReturn = `
+  RETURN key, v.id AS id, kind, date, day, %s AS rel, %s AS e`
+
+// timelineByIDsCypher: the entries of the given nodes (their relationships, their Events and
+// the given Events), gathered from the nodes outwards: work proportional to their degree.
+var timelineByIDsCypher = `
+CALL () {
   UNWIND $ids AS id
-  MATCH (:Node {id: id})-[r]-()
-  WHERE r.rangeFrom IS NOT NULL AND ` + relWhere("r") + `
-  WITH DISTINCT r
-  RETURN r.rangeFrom AS day, r.id AS key, r AS rel, null AS e
-  UNION
+  MATCH (:Node {id: id})-[v]-()
+  WHERE size($types) = 0 OR type(v) IN $types
+  WITH DISTINCT v` + tlRow("v", tlKindOf("v", false)) + fmt.Sprintf(tlReturn, "v", "null") + `
+  UNION ALL
   UNWIND $ids AS id
   MATCH (n:Node {id: id})
   CALL (n) {
     MATCH (n)--(e:Event) RETURN e
     UNION
-    MATCH (e:Event) WHERE e = n RETURN e
+    WITH n WHERE n:Event RETURN n AS e
   }
-  WITH e WHERE e.rangeFrom IS NOT NULL AND size($types) = 0 AND ` + eventWindow + `
-  RETURN e.rangeFrom AS day, e.id AS key, null AS rel, e`,
+  WITH DISTINCT e AS v WHERE size($types) = 0` + tlRow("v", tlKindOf("v", true)) + fmt.Sprintf(tlReturn, "null", "v") + `
+}` + timelinePage
+
+// timelineByTypesCypher: the entries of the given relationship types over the whole graph,
+// read by a relationship-type scan (%s is ":T1|T2" from the allow-list): work proportional to
+// the number of relationships of those types. (The full-text index spans every type, so it
+// cannot count the entries of some types without reading the others.)
+var timelineByTypesCypher = `
+CALL () {
+  MATCH ()-[v%s]->()
+  WHERE v.startDate IS NOT NULL OR v.endDate IS NOT NULL` + strings.ReplaceAll(tlRow("v", tlKindOf("v", false))+fmt.Sprintf(tlReturn, "v", "null"), "%", "%%") + `
+}` + strings.ReplaceAll(timelinePage, "%", "%%")
+
+// timelinePage orders the candidate rows, cuts the page and maps only its rows.
+var timelinePage = `
+WITH key, id, kind, date, day, rel, e ORDER BY key, id LIMIT $limit
+WITH key, id, kind, date, day, rel, e, startNode(rel) AS a, endNode(rel) AS b
+RETURN key, id, kind, date, day, ` + relMap("rel") + ` AS rel, ` + nodeMap("a") + ` AS fromNode, ` +
+	nodeMap("b") + ` AS toNode, ` + nodeMap("e") + ` AS event
+ORDER BY key, id`
+
+// A timeline over the whole graph reads the full-text indexes of migration 003 (rel_dates over
+// every relationship type, event_dates): Lucene term and range queries on the partial dates
+// select the entries placed in a span of the timeline's order, and count them cheaply.
+// Lucene has no order, so a page is found in two steps:
+//
+//  1. probes (timelineProbeCypher): count (at most $limit per index) the entries that start
+//     after the cursor, up to a probe bound, for growing bounds: the first 3 and 31 days of
+//     the base month, the whole month (vaguer dates too), 2, 11 and 59 months on, no bound
+//     (the same again with ongoing entries). The first probe that counts $limit entries is
+//     the cut: at least $limit entries after the cursor sort up to it, and everything past it
+//     sorts later. Entries that end in the window are not counted (telling them from those
+//     that also start in it would take a Lucene clause over every start date), so a probe
+//     counts short, never long. The first two probes go in one round trip, the others in a
+//     second one if needed.
+//  2. fetch (timelineFetchCypher) every entry from the cursor to the cut (starts, ends, ongoing,
+//     each told apart in Cypher), order, and cut the page.
+//
+// So a page reads the entries of a few days after the cursor (a month's, or a year's
+// year-dated ones, when the page reaches them), whatever the size of the graph. The base of
+// the probes is the cursor's month, else the window's first month or the first month any
+// node is dated (one more round trip), whichever is later. Every Lucene clause is a narrow
+// range or a few terms: a clause over a wide range (every date of an open window) costs a
+// scan of the index.
+var timelineProbeCypher = `
+UNWIND range(0, size($probes) - 1) AS i
+CALL (i) {
+  CALL db.index.fulltext.queryRelationships('rel_dates', $probes[i].rel, {limit: $limit}) YIELD relationship
+  RETURN count(*) AS n
+  UNION ALL
+  WITH i WHERE $events
+  CALL db.index.fulltext.queryNodes('event_dates', $probes[i].ev, {limit: $limit}) YIELD node
+  RETURN count(*) AS n
+}
+RETURN i, sum(n) AS n ORDER BY i`
+
+// timelineFetchCypher reads the entries from the cursor to the cut ($fetchRel, $fetchEv), and
+// orders and cuts the page.
+var timelineFetchCypher = `
+CALL () {
+  CALL db.index.fulltext.queryRelationships('rel_dates', $fetchRel) YIELD relationship AS v
+  WITH v` + tlRow("v", tlKindOf("v", false)) + fmt.Sprintf(tlReturn, "v", "null") + `
+  UNION ALL
+  WITH 1 AS one WHERE $events
+  CALL db.index.fulltext.queryNodes('event_dates', $fetchEv) YIELD node AS v
+  WITH v` + tlRow("v", tlKindOf("v", true)) + fmt.Sprintf(tlReturn, "null", "v") + `
+}` + timelinePage
+
+const timelineDataFromCypher = `
+MATCH (n:Node) WHERE n.rangeFrom IS NOT NULL
+RETURN left(n.rangeFrom, 7) AS month ORDER BY n.rangeFrom LIMIT 1`
+
+// tlEdge is one end of a string range on partial dates: a value ("" = open) and whether it
+// is included.
+type tlEdge struct {
+	v   string
+	inc bool
 }
 
-const eventWindow = `($winFrom IS NULL OR coalesce(e.rangeTo, '9999-12-31') >= $winFrom)
-    AND ($winTo IS NULL OR e.rangeFrom <= $winTo)`
-
-// timelineCypher[byIDs]: dated relationships and dated events in one ordered, keyset-paged
-// stream. Rows are sorted and cut on their keys first; only the page is mapped (mapping every
-// dated relationship of a large graph before the sort cost seconds).
-var timelineCypher = func() map[bool]string {
-	out := map[bool]string{}
-	for byIDs, rows := range timelineRows {
-		out[byIDs] = `
-CALL () {` + rows + `
+// tlSpan is a span of the timeline's order as a set of partial-date strings of one field:
+// the range from..to, plus the terms `with` (vaguer dates placed in the first month, whose
+// strings sort before it), less the terms `without` (vaguer dates placed in the last month,
+// whose strings sort inside the range).
+type tlSpan struct {
+	from, to      tlEdge
+	with, without []string
 }
-WITH * WHERE $afterKey IS NULL OR day > $afterDay OR (day = $afterDay AND key > $afterKey)
-WITH day, key, rel, e ORDER BY day, key LIMIT $limit
-WITH day, key, rel, e, startNode(rel) AS a, endNode(rel) AS b
-RETURN day, key, coalesce(rel.startDate, rel.endDate, e.startDate) AS date,
-       ` + relMap("rel") + ` AS rel, ` + nodeMap("a") + ` AS fromNode, ` + nodeMap("b") + ` AS toNode,
-       ` + nodeMap("e") + ` AS event
-ORDER BY day, key`
+
+func later(a, b tlEdge) tlEdge { // the higher lower bound
+	switch {
+	case a.v == "" || b.v > a.v:
+		return b
+	case b.v == "" || a.v > b.v:
+		return a
+	}
+	return tlEdge{a.v, a.inc && b.inc}
+}
+
+func earlier(a, b tlEdge) tlEdge { // the lower upper bound
+	switch {
+	case a.v == "" || b.v != "" && b.v < a.v:
+		return b
+	case b.v == "" || a.v < b.v:
+		return a
+	}
+	return tlEdge{a.v, a.inc && b.inc}
+}
+
+// overlapping keeps the dates of the span that overlap the window: w0's year and month, and
+// the strings from w0 to w1.
+func (s tlSpan) overlapping(w tlWindow) tlSpan {
+	out := tlSpan{from: later(s.from, tlEdge{w.w0, true}), to: earlier(s.to, tlEdge{w.w1, true}), without: s.without}
+	for _, t := range s.with {
+		if (t == w.y0 || t == w.m0 || t >= w.w0 && t <= w.w1) && !slices.Contains(s.without, t) {
+			out.with = append(out.with, t)
+		}
+	}
+	for _, t := range []string{w.y0, w.m0} {
+		if s.contains(t) && !slices.Contains(out.with, t) {
+			out.with = append(out.with, t)
+		}
 	}
 	return out
-}()
+}
 
-// Timeline returns dated relationships and events (rulings included) in date order. With
-// relationship types given, only relationships of those types are listed (no events).
+// before keeps the dates of the span that lie before the window: below w0 as strings, less
+// w0's year and month.
+func (s tlSpan) before(w tlWindow) tlSpan {
+	out := tlSpan{from: s.from, to: earlier(s.to, tlEdge{w.w0, false}), without: append(append([]string{}, s.without...), w.y0, w.m0)}
+	for _, t := range s.with {
+		if t < w.w0 && !slices.Contains(out.without, t) {
+			out.with = append(out.with, t)
+		}
+	}
+	return out
+}
+
+// contains reports whether the span holds the term t.
+func (s tlSpan) contains(t string) bool {
+	if slices.Contains(s.without, t) {
+		return false
+	}
+	if slices.Contains(s.with, t) {
+		return true
+	}
+	return (s.from.v == "" || t > s.from.v || t == s.from.v && s.from.inc) && (s.to.v == "" || t < s.to.v || t == s.to.v && s.to.inc)
+}
+
+// lucene writes the span as a query on field ("" when it is empty).
+func (s tlSpan) lucene(field string) string {
+	var parts []string
+	if s.from.v == "" || s.to.v == "" || s.from.v < s.to.v || s.from.v == s.to.v && s.from.inc && s.to.inc {
+		lo, hi := "[*", "*]"
+		if s.from.v != "" {
+			lo = map[bool]string{true: "[", false: "{"}[s.from.inc] + quote(s.from.v)
+		}
+		if s.to.v != "" {
+			hi = quote(s.to.v) + map[bool]string{true: "]", false: "}"}[s.to.inc]
+		}
+		parts = append(parts, field+":"+lo+" TO "+hi)
+	}
+	if len(s.with) > 0 {
+		parts = append(parts, field+":("+quoteAll(s.with)+")")
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	q := "(" + strings.Join(parts, " OR ") + ")"
+	if len(s.without) > 0 {
+		q += " AND NOT " + field + ":(" + quoteAll(s.without) + ")"
+	}
+	return "(" + q + ")"
+}
+
+func quote(s string) string { return `"` + s + `"` }
+
+func quoteAll(ts []string) string {
+	q := make([]string, len(ts))
+	for i, t := range ts {
+		q[i] = quote(t)
+	}
+	return strings.Join(q, " OR ")
+}
+
+// tlWindow holds a page's window and builds its Lucene queries. A partial date D overlaps the
+// window [w0, w1] exactly when it is w0's year, w0's month, or between w0 and w1 as a
+// string; it is before the window when it is below w0 as a string and is neither of those.
+type tlWindow struct{ w0, w1, y0, m0 string }
+
+// yearAt is the month a year-dated entry of m's year is placed in: its January, or the
+// window's first month when that is later in the same year (clip: group 0 only).
+func (w tlWindow) yearAt(m string, clip bool) string {
+	at := m[:4] + "-01"
+	if clip && w.m0[:4] == m[:4] && w.m0 > at {
+		at = w.m0
+	}
+	return at
+}
+
+// upTo is the span of every entry up to the probe bound (month m, precision p, day d):
+// day-dated entries to d (p = 0) or to the end of m; less m's own month (p = 0) and the
+// year placed in m (p < 2), which sort after the bound.
+func (w tlWindow) upTo(m string, p int, d string, clip bool) tlSpan {
+	s := tlSpan{to: tlEdge{m + "-31", true}}
+	if p == 0 {
+		s.to.v = d
+		s.without = append(s.without, m)
+	}
+	if p < 2 && w.yearAt(m, clip) == m {
+		s.without = append(s.without, m[:4])
+	}
+	return s
+}
+
+// after is the span of every entry from a cursor key on (or strictly after it: entries tied
+// with the cursor are left out, so a probe counts short, never long); the fetch cuts ties by
+// id in Cypher.
+func (w tlWindow) after(key string, strict, clip bool) tlSpan {
+	mc, pc, dc := key[1:8], key[8], key[9:19]
+	s := tlSpan{from: tlEdge{mc + "-31", false}} // the months after mc
+	if pc == '0' {
+		s.from = tlEdge{dc, !strict}
+	}
+	if pc == '0' || pc == '1' && !strict {
+		s.with = append(s.with, mc)
+	}
+	if w.yearAt(mc, clip) == mc && (pc != '2' || !strict) {
+		s.with = append(s.with, mc[:4])
+	}
+	return s
+}
+
+// The kinds, on a span of their placement date. Starts and ends keep the dates overlapping
+// the window; ongoing entries start before it and end after it (or never, for a relationship),
+// which Lucene checks with a clause over the end dates up to the window (ongoing pages only).
+func (w tlWindow) starts(s tlSpan, field string) string { return s.overlapping(w).lucene(field) }
+
+func (w tlWindow) ongoing(s tlSpan, event bool) string {
+	q := s.before(w).lucene("startDate")
+	if q == "" {
+		return ""
+	}
+	if event { // an Event without an end is a point in time
+		return q + " AND endDate:{" + quote(w.w1) + " TO *]"
+	}
+	return q + " AND NOT endDate:[* TO " + quote(w.w1) + "]"
+}
+
+// or joins queries, leaving out empty ones; nothing matches "-".
+func or(qs ...string) string {
+	var parts []string
+	for _, q := range qs {
+		if q != "" {
+			parts = append(parts, "("+q+")")
+		}
+	}
+	if len(parts) == 0 {
+		return `startDate:"-"`
+	}
+	return strings.Join(parts, " OR ")
+}
+
+// tlProbes are the probe bounds after the base month: months on, precision, day.
+var tlProbes = []struct {
+	months, p int
+	day       string
+}{{0, 0, "03"}, {0, 0, "31"}, {0, 2, ""}, {2, 2, ""}, {11, 2, ""}, {59, 2, ""}}
+
+// tlProbe is one probe: the queries that count (rel, ev) and the ones that fetch its entries
+// when it is the cut.
+type tlProbe struct{ rel, ev, fetchRel, fetchEv string }
+
+// timelineProbes lists the probes of a page, in order. dataFrom is the first month a node is
+// dated ("" when there is none or it is not needed).
+func timelineProbes(q kg.TimelineQuery, key, dataFrom string) []tlProbe {
+	w := tlWindow{w0: cmpOr(q.Time.Since, tlOpenFrom), w1: cmpOr(q.Time.Until, tlOpenTo)}
+	w.y0, w.m0 = w.w0[:4], w.w0[:7]
+	ongoing := q.IncludeOngoing && q.Time.Since != ""
+	var out []tlProbe
+	ladder := func(base string, clip bool, probe func(upTo tlSpan, open bool) tlProbe) {
+		for _, pr := range tlProbes {
+			t, _ := time.Parse("2006-01", base)
+			m := t.AddDate(0, pr.months, 0).Format("2006-01")
+			out = append(out, probe(w.upTo(m, pr.p, m+"-"+pr.day, clip), false))
+		}
+		out = append(out, probe(tlSpan{}, true))
+	}
+	base := func(group, floor string) string {
+		switch {
+		case key != "" && key[:1] == group:
+			return key[1:8]
+		case dataFrom > floor:
+			return dataFrom
+		}
+		return floor
+	}
+	from := func(group string, strict, clip bool) tlSpan { // where a group's entries begin
+		if key == "" || key[:1] != group {
+			return tlSpan{}
+		}
+		return w.after(key, strict, clip)
+	}
+	inter := func(a, b tlSpan) tlSpan { // a from-span and an up-to span
+		a.to, a.without = b.to, append(append([]string{}, a.without...), b.without...)
+		return a
+	}
+	if key == "" || key[:1] == "0" {
+		ladder(base("0", w.m0), true, func(upTo tlSpan, _ bool) tlProbe {
+			count, fetch := inter(from("0", true, true), upTo), inter(from("0", false, true), upTo)
+			starts := or(w.starts(count, "startDate"))
+			all := or(w.starts(fetch, "startDate"), w.starts(fetch, "endDate"))
+			return tlProbe{rel: starts, ev: starts, fetchRel: all, fetchEv: all}
+		})
+	}
+	if ongoing {
+		ladder(base("1", tlOpenFrom[:7]), false, func(upTo tlSpan, open bool) tlProbe {
+			count, fetch := inter(from("1", true, false), upTo), inter(from("1", false, false), upTo)
+			p := tlProbe{rel: w.ongoing(count, false), ev: w.ongoing(count, true), fetchRel: w.ongoing(fetch, false), fetchEv: w.ongoing(fetch, true)}
+			if key == "" || key[:1] == "0" { // with every entry of the window after the cursor
+				count0, fetch0 := from("0", true, true), from("0", false, true)
+				starts := w.starts(count0, "startDate")
+				all := []string{w.starts(fetch0, "startDate"), w.starts(fetch0, "endDate")}
+				p = tlProbe{rel: or(starts, p.rel), ev: or(starts, p.ev), fetchRel: or(append(all, p.fetchRel)...), fetchEv: or(append(all, p.fetchEv)...)}
+			} else {
+				p = tlProbe{rel: or(p.rel), ev: or(p.ev), fetchRel: or(p.fetchRel), fetchEv: or(p.fetchEv)}
+			}
+			return p
+		})
+	}
+	return out
+}
+
+// timelineParams are the parameters of a page: the window and the cursor.
+func timelineParams(q kg.TimelineQuery) (map[string]any, string, error) {
+	w0, w1 := cmpOr(q.Time.Since, tlOpenFrom), cmpOr(q.Time.Until, tlOpenTo)
+	p := map[string]any{"w0": w0, "w1": w1, "ongoing": q.IncludeOngoing && q.Time.Since != "", "afterKey": "", "afterID": "",
+		"limit": q.First + 1, "types": nonNil(q.Types), "ids": nonNil(q.IDs), "events": len(q.Types) == 0}
+	if q.After == "" {
+		return p, "", nil
+	}
+	c, err := kg.DecodeCursor("after", q.After, "TIMELINE")
+	if err != nil {
+		return nil, "", err
+	}
+	key, _ := c.Key.(string)
+	if !timelineKeyRE.MatchString(key) {
+		return nil, "", kg.Invalid("after", "is not a cursor returned by this API")
+	}
+	p["afterKey"], p["afterID"] = key, c.ID
+	return p, key, nil
+}
+
+// timelineKeyRE is the shape of a timeline key (see above).
+var timelineKeyRE = regexp.MustCompile(`^[01]\d{4}-\d\d[012]\d{4}-\d\d-\d\d$`)
+
+func cmpOr(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+// Timeline returns what happened in the window (what starts in it, what ends in it, events
+// dated in it) in date order, then, with q.IncludeOngoing, the relationships ongoing across
+// it. With relationship types given, only relationships of those types are listed (no
+// events). A page reads the given nodes' relationships (ids), or the date indexes from the
+// cursor's month to a month that holds the page (see timelineAllCypher).
 func (s *Store) Timeline(ctx context.Context, q kg.TimelineQuery) (*kg.TimelinePage, error) {
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
-	p := filterParams(kg.EdgeFilter{Types: q.Types, Time: q.Time})
-	p["ids"], p["limit"], p["afterKey"], p["afterDay"] = nonNil(q.IDs), q.First+1, nil, nil
-	if q.After != "" {
-		c, err := kg.DecodeCursor("after", q.After, "TIMELINE")
-		if err != nil {
-			return nil, err
-		}
-		day, _ := c.Key.(string)
-		p["afterKey"], p["afterDay"] = c.ID, day
-	}
-	res, err := s.read(ctx, timelineCypher[len(q.IDs) > 0], p)
+	p, key, err := timelineParams(q)
 	if err != nil {
 		return nil, err
 	}
 	page := &kg.TimelinePage{}
+	if key != "" && key[:1] == "1" && !p["ongoing"].(bool) { // a cursor among ongoing entries of a query without them
+		return page, nil
+	}
+	var res *neo4j.EagerResult
+	switch {
+	case len(q.IDs) > 0:
+		res, err = s.read(ctx, timelineByIDsCypher, p)
+	case len(q.Types) > 0:
+		res, err = s.read(ctx, fmt.Sprintf(timelineByTypesCypher, typeUnion(q.Types)), p)
+	default:
+		res, err = s.timelineAll(ctx, q, key, p)
+	}
+	if err != nil {
+		return nil, err
+	}
 	for i, rec := range res.Records {
 		if i == q.First {
 			page.HasNext = true
 			break
 		}
 		v := rec.Values
-		e := kg.TimelineEntry{SortDate: v[0].(string)}
-		e.Date, _ = v[2].(string)
-		if v[3] != nil {
-			e.Relationship = toRel(v[3])
-			e.Relationship.FromNode, e.Relationship.ToNode = toNode(v[4]), toNode(v[5])
+		e := kg.TimelineEntry{Kind: v[2].(string), SortDate: v[4].(string)}
+		e.Date, _ = v[3].(string)
+		if v[5] != nil {
+			e.Relationship = toRel(v[5])
+			e.Relationship.FromNode, e.Relationship.ToNode = toNode(v[6]), toNode(v[7])
 		} else {
-			e.Event = toNode(v[6])
+			e.Event = toNode(v[8])
 		}
 		page.Entries = append(page.Entries, e)
-		page.Cursors = append(page.Cursors, kg.Cursor{Order: "TIMELINE", Key: e.SortDate, ID: v[1].(string)}.Encode())
+		page.Cursors = append(page.Cursors, kg.Cursor{Order: "TIMELINE", Key: v[0].(string), ID: v[1].(string)}.Encode())
 	}
 	return page, nil
+}
+
+// timelineAll runs the probes (two round trips at most, after one for the graph's first
+// dated month when neither a window start nor a cursor gives a base) and the fetch.
+func (s *Store) timelineAll(ctx context.Context, q kg.TimelineQuery, key string, p map[string]any) (*neo4j.EagerResult, error) {
+	dataFrom := ""
+	ongoing := p["ongoing"].(bool)
+	if key == "" && q.Time.Since == "" || ongoing && (key == "" || key[:1] == "0") {
+		res, err := s.read(ctx, timelineDataFromCypher, nil)
+		if err != nil {
+			return nil, err
+		}
+		if len(res.Records) > 0 {
+			dataFrom, _ = res.Records[0].Values[0].(string)
+		}
+	}
+	probes := timelineProbes(q, key, dataFrom)
+	for _, span := range [][2]int{{0, 2}, {2, len(probes)}} {
+		batch := make([]map[string]any, 0, span[1]-span[0])
+		for _, pr := range probes[span[0]:span[1]] {
+			batch = append(batch, map[string]any{"rel": pr.rel, "ev": pr.ev})
+		}
+		p["probes"] = batch
+		res, err := s.read(ctx, timelineProbeCypher, p)
+		if err != nil {
+			return nil, err
+		}
+		for _, rec := range res.Records {
+			i := span[0] + int(rec.Values[0].(int64))
+			if n, _ := rec.Values[1].(int64); n >= int64(q.First+1) || i == len(probes)-1 {
+				p["fetchRel"], p["fetchEv"] = probes[i].fetchRel, probes[i].fetchEv
+				return s.read(ctx, timelineFetchCypher, p)
+			}
+		}
+	}
+	return nil, fmt.Errorf("timeline: no probe answered") // the last probe has no bound
 }
 
 // rankDegreeCypher[dir]: degree in the filtered graph, counted in Cypher.
@@ -335,18 +886,46 @@ RETURN ` + nodeMap("n") + ` AS node, score`
 	return out
 }()
 
-// rankDegreeAllCypher[dir]: degree of the whole graph, read from Neo4j's degree store.
+// rankDegreeAllCypher[dir]: degree in the whole graph. BOTH reads the stored degree
+// (migration 002) from the node_degree index in order: the top $first nodes without looking at
+// the others. OUT and IN count the direction from Neo4j's degree store for the $rankScan nodes
+// of highest stored degree (read from the index in order), which is exact when the last of the
+// top $first scores more than any node left out can (a node's stored degree bounds its
+// degree in one direction); otherwise (a graph where most edges point one way at the hubs) it
+// counts every node, as filtered ranks do.
 var rankDegreeAllCypher = func() map[kg.Direction]string {
-	out := map[kg.Direction]string{}
-	for dir := range arrows {
+	out := map[kg.Direction]string{kg.Both: `
+MATCH (n:Node) WHERE n.degree IS NOT NULL
+WITH n ORDER BY n.degree DESC, n.id LIMIT $first
+RETURN ` + nodeMap("n") + ` AS node, n.degree AS score`}
+	for _, dir := range []kg.Direction{kg.Outgoing, kg.Incoming} {
+		count := `COUNT { (n)` + rel(dir, "") + `() }`
 		out[dir] = `
-MATCH (n:Node)
-WITH n, COUNT { (n)` + rel(dir, "") + `() } AS score
-ORDER BY score DESC, n.id LIMIT $first
+CALL () {
+  MATCH (n:Node) WHERE n.degree IS NOT NULL
+  WITH n ORDER BY n.degree DESC LIMIT $rankScan
+  RETURN collect(n) AS candidates, min(n.degree) AS bound, count(n) AS scanned
+}
+UNWIND candidates AS n
+WITH n, ` + count + ` AS score, bound, scanned ORDER BY score DESC, n.id
+WITH collect({n: n, score: score})[..$first] AS top, bound, scanned
+WITH top, scanned < $rankScan OR (size(top) = $first AND top[-1].score > bound) AS exact
+CALL (exact) {
+  WITH exact WHERE NOT exact
+  MATCH (n:Node)
+  WITH n, ` + count + ` AS score ORDER BY score DESC, n.id LIMIT $first
+  RETURN collect({n: n, score: score}) AS counted
+}
+UNWIND CASE WHEN exact THEN top ELSE counted END AS row
+WITH row.n AS n, row.score AS score
 RETURN ` + nodeMap("n") + ` AS node, score`
 	}
 	return out
 }()
+
+// rankScan is how many nodes of highest stored degree an unfiltered OUT or IN rank looks at
+// before counting every node (a variable for tests).
+var rankScan = 1000
 
 func unfiltered(q kg.RankQuery) bool {
 	from, to := q.Filter.Time.Window()
@@ -381,7 +960,7 @@ MATCH (n:Node {id: $ids[i]})
 RETURN ` + nodeMap("n") + ` AS node ORDER BY i`
 
 // Rank returns the q.First most central nodes of the filtered graph by degree, PageRank or
-// betweenness. Degree is counted in Cypher; PageRank and betweenness are computed exactly in
+// betweenness. Degree is read from the stored degree's index (unfiltered) or counted in Cypher; PageRank and betweenness are computed exactly in
 // Go on the filtered edge list (refused with kg.ErrInvalid past kg.MaxRankEdges edges, or
 // maxBetweennessNodes nodes for betweenness), then the top nodes are loaded: two round trips.
 // Direction BOTH treats edges as undirected; OUT keeps their direction; IN reverses it.
@@ -390,7 +969,7 @@ func (s *Store) Rank(ctx context.Context, q kg.RankQuery) ([]kg.Ranked, error) {
 		return nil, err
 	}
 	p := filterParams(q.Filter)
-	p["nodeTypes"], p["first"] = nonNil(q.NodeTypes), q.First
+	p["nodeTypes"], p["first"], p["rankScan"] = nonNil(q.NodeTypes), q.First, rankScan
 	if q.Measure == kg.MeasureDegree {
 		cypher := rankDegreeCypher[q.Filter.Direction]
 		if unfiltered(q) {

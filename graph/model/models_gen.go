@@ -108,7 +108,10 @@ type CommonConnections struct {
 	Connections []*CommonConnection `json:"connections"`
 	// The given nodes, the shared connections and the connecting edges, to draw.
 	Network *Network `json:"network"`
-	// True when more connections existed than `limit`.
+	// True when more connections existed than `limit`, or when a given node had to be expanded and has
+	// more than 10,000 relationships (passing the filters): only 10,000 of them were followed, so some
+	// connections may be missing. Only the least connected given nodes are expanded (for two, the
+	// smaller one), so this happens only when every candidate side is a hub.
 	Truncated bool `json:"truncated"`
 }
 
@@ -635,7 +638,10 @@ type Paths struct {
 	Paths []*Path `json:"paths"`
 	// All paths merged into one network, to draw.
 	Network *Network `json:"network"`
-	// True when more paths existed than `limit`.
+	// True when more paths existed than `limit`, or (with `kShortest`) when a longer path through a hub
+	// may be missing: past the shortest ones, k-shortest paths do not pass through nodes with more than
+	// 1,000 relationships (they would connect almost anything, and searching through them takes
+	// seconds on a large graph). The shortest paths are always all there, hubs included.
 	Truncated bool `json:"truncated"`
 }
 
@@ -1100,9 +1106,11 @@ type TimelineEdge struct {
 
 // One entry of a timeline: a dated relationship or a dated event.
 type TimelineEntry struct {
-	// The date as the source gives it (possibly only a year or a month).
+	// What the entry marks in the window: a start (or a one-off act, or an event), an end, or something ongoing across it.
+	Kind TimelineKind `json:"kind"`
+	// The date it is placed at, as the source gives it (possibly only a year or a month): the start, or for `ENDS` the end. Vague dates stay vague: an entry dated "2020" overlaps January 2020 and shows as "2020".
 	Date string `json:"date"`
-	// The first day `date` can mean; entries are ordered by it.
+	// The first day `date` can mean, or the window's first day (`since`) when `date` begins earlier (an `ONGOING` entry keeps its own). Entries are ordered by its month, then precise dates before vague ones (a day, then a month, then a year: an entry dated "2020" comes after the dated ones of the month it is placed in), then by it.
 	SortDate string `json:"sortDate"`
 	// The dated relationship, when the entry is one.
 	Relationship *Relationship `json:"relationship,omitempty"`
@@ -2274,6 +2282,67 @@ func (e *SourceKind) UnmarshalJSON(b []byte) error {
 }
 
 func (e SourceKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What a timeline entry marks in its window (`since` to `until`; without them, the whole of time).
+type TimelineKind string
+
+const (
+	// It starts in the window: a relationship begins, a one-off act happens, an event takes place. Placed at its start date.
+	TimelineKindStarts TimelineKind = "STARTS"
+	// A relationship (or multi-day event) that started before the window, or at an unknown time, ends in it. Placed at its end date.
+	TimelineKindEnds TimelineKind = "ENDS"
+	// A relationship that started before the window and does not end in it (no end date, or a later one), or an event spanning it. Only with `includeOngoing`, after every other entry, placed at its start date.
+	TimelineKindOngoing TimelineKind = "ONGOING"
+)
+
+var AllTimelineKind = []TimelineKind{
+	TimelineKindStarts,
+	TimelineKindEnds,
+	TimelineKindOngoing,
+}
+
+func (e TimelineKind) IsValid() bool {
+	switch e {
+	case TimelineKindStarts, TimelineKindEnds, TimelineKindOngoing:
+		return true
+	}
+	return false
+}
+
+func (e TimelineKind) String() string {
+	return string(e)
+}
+
+func (e *TimelineKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = TimelineKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid TimelineKind", str)
+	}
+	return nil
+}
+
+func (e TimelineKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *TimelineKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e TimelineKind) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
