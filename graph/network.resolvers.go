@@ -17,7 +17,8 @@ func (r *queryResolver) Neighborhood(ctx context.Context, id string, depth *int,
 	if err != nil {
 		return nil, err
 	}
-	n, err := r.Store.Neighborhood(ctx, kg.NeighborhoodQuery{ID: id, Depth: deref(depth, 1), Filter: f, Limit: deref(limit, kg.DefaultNodeLimit)})
+	n, err := r.Store.Neighborhood(ctx, kg.NeighborhoodQuery{ID: id, Depth: deref(depth, 1), Filter: f, Limit: deref(limit, kg.DefaultNodeLimit),
+		Project: projection(ctx, []string{"nodes"}, []string{"edges"})})
 	if err != nil {
 		return nil, err
 	}
@@ -30,6 +31,7 @@ func (r *queryResolver) Paths(ctx context.Context, from string, to string, maxHo
 		return nil, err
 	}
 	p, err := r.Store.Paths(ctx, kg.PathsQuery{From: from, To: to, MaxHops: deref(maxHops, kg.DefaultHops), Filter: f,
+		Project:   projection(ctx, []string{"paths", "nodes"}, []string{"paths", "edges"}),
 		KShortest: deref(kShortest, false), Limit: deref(limit, kg.DefaultPaths)})
 	if err != nil {
 		return nil, err
@@ -54,7 +56,7 @@ func (r *queryResolver) Network(ctx context.Context, ids []string, types []model
 	if err != nil {
 		return nil, err
 	}
-	n, err := r.Store.Network(ctx, kg.NetworkQuery{IDs: ids, Filter: f})
+	n, err := r.Store.Network(ctx, kg.NetworkQuery{IDs: ids, Filter: f, Project: projection(ctx, []string{"nodes"}, []string{"edges"})})
 	if err != nil {
 		return nil, err
 	}

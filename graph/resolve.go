@@ -151,6 +151,25 @@ func omitted(ctx context.Context, path ...string) kg.Omit {
 	return needs(kg.OmitAll(), childFields(ctx, path...))
 }
 
+// projection reads, from the selection of a network answer, what its nodes (at nodePath) and
+// edges (at edgePath, whose from and to are nodes too) need.
+func projection(ctx context.Context, nodePath, edgePath []string) kg.Projection {
+	if graphql.GetFieldContext(ctx) == nil {
+		return kg.Projection{}
+	}
+	at := func(last string) []string { return append(slices.Clone(edgePath), last) }
+	o := needs(kg.OmitAll(), childFields(ctx, nodePath...))
+	o = needs(o, childFields(ctx, at("from")...))
+	o = needs(o, childFields(ctx, at("to")...))
+	p := kg.Projection{Nodes: o, NoEdgeCitations: true}
+	for _, f := range childFields(ctx, edgePath...) {
+		if f.Name == "citations" {
+			p.NoEdgeCitations = false
+		}
+	}
+	return p
+}
+
 // needs clears from o the parts of a node the selected fields read. Fields it does not know
 // (any type-specific one) need the details: a new field is read, never silently empty.
 func needs(o kg.Omit, fields []graphql.CollectedField) kg.Omit {

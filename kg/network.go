@@ -151,10 +151,11 @@ func checkIDs(arg string, ids []string, lo int) error {
 
 // NeighborhoodQuery asks for the ego network of one node.
 type NeighborhoodQuery struct {
-	ID     string
-	Depth  int
-	Filter EdgeFilter
-	Limit  int // maximum number of nodes, the centre included
+	Project Projection // what to read of each node and edge (zero: everything)
+	ID      string
+	Depth   int
+	Filter  EdgeFilter
+	Limit   int // maximum number of nodes, the centre included
 }
 
 // Validate checks bounds.
@@ -173,6 +174,7 @@ func (q *NeighborhoodQuery) Validate() error {
 
 // PathsQuery asks how two nodes connect.
 type PathsQuery struct {
+	Project  Projection // what to read of each node and edge (zero: everything)
 	From, To string
 	MaxHops  int
 	Filter   EdgeFilter // NodeTypes restricts intermediate nodes
@@ -216,6 +218,7 @@ type PathsResult struct {
 
 // CommonQuery asks for nodes connected to all (or at least MinShared) of the given nodes.
 type CommonQuery struct {
+	Project   Projection // what to read of each node and edge (zero: everything)
 	IDs       []string
 	MinShared int // 0 means all
 	Filter    EdgeFilter
@@ -256,8 +259,9 @@ type CommonResult struct {
 
 // NetworkQuery asks for given nodes and every edge among them.
 type NetworkQuery struct {
-	IDs    []string
-	Filter EdgeFilter
+	Project Projection // what to read of each node and edge (zero: everything)
+	IDs     []string
+	Filter  EdgeFilter
 }
 
 // Validate checks bounds.

@@ -41,6 +41,13 @@ type Omit struct {
 	Detail                         bool // every type-specific property (kind, country, status, dates, statistic and source fields, inference flags)
 }
 
+// Projection is what a network answer (neighbourhood, paths, network, common connections)
+// reads of its nodes and edges; the zero value reads everything (exports use it).
+type Projection struct {
+	Nodes           Omit
+	NoEdgeCitations bool
+}
+
 // OmitAll leaves out everything but id, type and display name; a reader clears what it needs.
 func OmitAll() Omit {
 	return Omit{Description: true, Degree: true, Citations: true, Aliases: true, Names: true, Detail: true}

@@ -47,7 +47,7 @@ CALL (ns) {
   MATCH (a)-[r]->(b)
   WHERE b IN ns AND ` + relWhere("r") + `
   WITH r ORDER BY r.id LIMIT $maxEdges
-  RETURN collect(` + relMap("r") + `) AS edges
+  RETURN collect(` + relSlot("r") + `) AS edges
 }`
 
 // maxEdges caps the edges of one network payload.
@@ -84,7 +84,7 @@ WITH seen + found[..($limit - size(seen))] AS seen, found[..($limit - size(seen)
 // list it takes a few MB.
 UNWIND seen AS x
 WITH collect(x) AS ns, cut` + inducedEdges + `
-RETURN [n IN ns | ` + nodeMap("n") + `] AS nodes, edges, cut OR size(edges) >= $maxEdges AS truncated`)
+RETURN [n IN ns | ` + nodeSlot("n") + `] AS nodes, edges, cut OR size(edges) >= $maxEdges AS truncated`)
 		out[dir] = b.String()
 	}
 	return out
@@ -99,7 +99,7 @@ func (s *Store) Neighborhood(ctx context.Context, q kg.NeighborhoodQuery) (*kg.N
 	}
 	p := filterParams(q.Filter)
 	p["ids"], p["depth"], p["limit"], p["maxEdges"] = []string{q.ID}, q.Depth, q.Limit, maxEdges
-	res, err := s.read(ctx, neighborhoodCypher[q.Filter.Direction], p)
+	res, err := s.read(ctx, projected(neighborhoodCypher[q.Filter.Direction], q.Project), p)
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +115,7 @@ var networkCypher = `
 MATCH (n:Node) WHERE n.id IN $ids
 WITH n ORDER BY n.id
 WITH collect(n) AS ns` + inducedEdges + `
-RETURN [n IN ns | ` + nodeMap("n") + `] AS nodes, edges, size(edges) >= $maxEdges AS truncated`
+RETURN [n IN ns | ` + nodeSlot("n") + `] AS nodes, edges, size(edges) >= $maxEdges AS truncated`
 
 // Network returns the given nodes (unknown ids are left out) and every edge among them.
 func (s *Store) Network(ctx context.Context, q kg.NetworkQuery) (*kg.Network, error) {
@@ -124,7 +124,7 @@ func (s *Store) Network(ctx context.Context, q kg.NetworkQuery) (*kg.Network, er
 	}
 	p := filterParams(q.Filter)
 	p["ids"], p["maxEdges"] = q.IDs, maxEdges
-	res, err := s.read(ctx, networkCypher, p)
+	res, err := s.read(ctx, projected(networkCypher, q.Project), p)
 	if err != nil {
 		return nil, err
 	}
@@ -156,7 +156,7 @@ var pathsCypher = func() map[pathsKey]string {
 	ends := "MATCH (a:Node {id: $from}), (b:Node {id: $to})\n"
 	order := `ORDER BY length(p), reduce(k = '', r IN relationships(p) | k + r.id + ' ') LIMIT $limit + 1`
 	tail := `
-RETURN [n IN nodes(p) | ` + nodeMap("n") + `] AS nodes, [r IN relationships(p) | ` + relMap("r") + `] AS rels`
+RETURN [n IN nodes(p) | ` + nodeSlot("n") + `] AS nodes, [r IN relationships(p) | ` + relSlot("r") + `] AS rels`
 	for dir := range arrows {
 		for hops := 1; hops <= kg.MaxHops; hops++ {
 			shortest := fmt.Sprintf(
@@ -170,7 +170,7 @@ RETURN [n IN nodes(p) | ` + nodeMap("n") + `] AS nodes, [r IN relationships(p) |
   RETURN collect(p) AS paths
 }
 WITH a, b, paths, ` + hubWithinReach(hops) + ` AS hubs
-RETURN [p IN paths | [[n IN nodes(p) | ` + nodeMap("n") + `], [r IN relationships(p) | ` + relMap("r") + `]]] AS paths, hubs`
+RETURN [p IN paths | [[n IN nodes(p) | ` + nodeSlot("n") + `], [r IN relationships(p) | ` + relSlot("r") + `]]] AS paths, hubs`
 		}
 	}
 	return out
@@ -210,13 +210,13 @@ func (s *Store) Paths(ctx context.Context, q kg.PathsQuery) (*kg.PathsResult, er
 	}
 	p := filterParams(q.Filter)
 	p["from"], p["to"], p["limit"], p["hubDegree"] = q.From, q.To, q.Limit, pathHubDegree
-	res, err := s.read(ctx, pathsCypher[pathsKey{q.Filter.Direction, q.MaxHops, false}], p)
+	res, err := s.read(ctx, projected(pathsCypher[pathsKey{q.Filter.Direction, q.MaxHops, false}], q.Project), p)
 	if err != nil {
 		return nil, err
 	}
 	recs, hubs := res.Records, false
 	if q.KShortest && len(recs) <= q.Limit { // more shortest paths than limit: those are the answer
-		more, err := s.read(ctx, pathsCypher[pathsKey{q.Filter.Direction, q.MaxHops, true}], p)
+		more, err := s.read(ctx, projected(pathsCypher[pathsKey{q.Filter.Direction, q.MaxHops, true}], q.Project), p)
 		if err != nil {
 			return nil, err
 		}
@@ -307,11 +307,11 @@ CALL (seeds, candidates) {
   WITH m, collect(DISTINCT sid) AS shared, collect(r) AS rs
   WHERE size(shared) >= $minShared
   WITH m, shared, rs ORDER BY size(shared) DESC, coalesce(m.degree, COUNT { (m)--() }) DESC, m.id LIMIT $limit + 1
-  RETURN collect({node: ` + nodeMap("m") + `, shared: shared, edges: [r IN rs | ` + relMap("r") + `]}) AS rows
+  RETURN collect({node: ` + nodeSlot("m") + `, shared: shared, edges: [r IN rs | ` + relSlot("r") + `]}) AS rows
 }
 CALL () {
   MATCH (s:Node) WHERE s.id IN $ids
-  RETURN collect(` + nodeMap("s") + `) AS seedMaps
+  RETURN collect(` + nodeSlot("s") + `) AS seedMaps
 }
 RETURN rows, seedMaps, capped`
 	}
@@ -327,7 +327,7 @@ func (s *Store) CommonConnections(ctx context.Context, q kg.CommonQuery) (*kg.Co
 	}
 	p := filterParams(q.Filter)
 	p["ids"], p["minShared"], p["limit"], p["maxExpand"] = q.IDs, q.MinShared, q.Limit, maxExpand
-	res, err := s.read(ctx, commonCypher[q.Filter.Direction], p)
+	res, err := s.read(ctx, projected(commonCypher[q.Filter.Direction], q.Project), p)
 	if err != nil {
 		return nil, err
 	}

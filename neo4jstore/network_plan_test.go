@@ -72,11 +72,11 @@ func TestNetworkPlansUseIndexes(t *testing.T) {
 		params map[string]any
 		want
 	}{
-		{"neighborhood", neighborhoodCypher[kg.Both], base(), want{needs: idSeek, sortOK: true}},
-		{"network", networkCypher, base(), want{needs: idSeek}},
-		{"paths", pathsCypher[pathsKey{kg.Both, 4, false}], base(), want{needs: idSeek}},
-		{"k-shortest paths", pathsCypher[pathsKey{kg.Both, 4, true}], base(), want{needs: append(idSeek, "NodeIndexSeekByRange")}},
-		{"common connections", commonCypher[kg.Both], base(), want{needs: append(idSeek, "Expand(Into)"), sortOK: true}},
+		{"neighborhood", projected(neighborhoodCypher[kg.Both], kg.Projection{}), base(), want{needs: idSeek, sortOK: true}},
+		{"network", projected(networkCypher, kg.Projection{}), base(), want{needs: idSeek}},
+		{"paths", projected(pathsCypher[pathsKey{kg.Both, 4, false}], kg.Projection{}), base(), want{needs: idSeek}},
+		{"k-shortest paths", projected(pathsCypher[pathsKey{kg.Both, 4, true}], kg.Projection{}), base(), want{needs: append(idSeek, "NodeIndexSeekByRange")}},
+		{"common connections", projected(commonCypher[kg.Both], kg.Projection{}), base(), want{needs: append(idSeek, "Expand(Into)"), sortOK: true}},
 		{"timeline's first dated month", timelineDataFromCypher, nil, want{needs: []string{"NodeIndexScan", "Limit"}}},
 		{"timeline probes", timelineProbeCypher, tl(kg.TimelineQuery{}), want{needs: []string{"ProcedureCall"}, sortOK: true}},
 		{"timeline window probes", timelineProbeCypher, tl(kg.TimelineQuery{Time: window, IncludeOngoing: true}), want{needs: []string{"ProcedureCall"}, sortOK: true}},

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -72,6 +73,36 @@ func relProjection(v, citations string) string {
 	return fmt.Sprintf(`%[1]s {.id, .role, .outcome, .description, .startDate, .endDate, .rangeFrom, .rangeTo, .inferred, .inferredReason, .version, type: type(%[1]s),
 	from: startNode(%[1]s).id, to: endNode(%[1]s).id`+citations+`}`, v)
 }
+
+// Network queries are written with slots where nodes and edges are projected (nodeSlot,
+// relSlot); projected fills them for what the answer needs. The slot marks cannot occur in
+// Cypher we write, and no input reaches the text.
+func nodeSlot(v string) string { return "\x00node " + v + "\x00" }
+func relSlot(v string) string  { return "\x00rel " + v + "\x00" }
+
+var slotRE = regexp.MustCompile("\x00(node|rel) ([a-z0-9]+)\x00")
+
+type projKey struct {
+	text string
+	p    kg.Projection
+}
+
+var projections = memo[projKey]{build: func(k projKey) string {
+	cit := citationsExpr
+	if k.p.NoEdgeCitations {
+		cit = ""
+	}
+	return slotRE.ReplaceAllStringFunc(k.text, func(m string) string {
+		g := slotRE.FindStringSubmatch(m)
+		if g[1] == "node" {
+			return nodeMapOmit(g[2], k.p.Nodes)
+		}
+		return relProjection(g[2], cit)
+	})
+}}
+
+// projected fills the slots of a network query text for projection p.
+func projected(text string, p kg.Projection) string { return projections.get(projKey{text, p}) }
 
 // memo builds one query text per key on first use (texts are assembled from fixed fragments
 // chosen by the key, so their number is bounded by the key space).

@@ -248,3 +248,46 @@ func TestNamesInferenceAndStoredOrderKeys(t *testing.T) {
 		t.Fatalf("stored degree or nameKey wrong on %v", bad)
 	}
 }
+
+// A network answer reads only what its projection asks for: with everything left out, no
+// node carries a description or citations and no edge carries citations; with the zero
+// projection (exports) they do.
+func TestNetworkProjection(t *testing.T) {
+	s := neo4jtest.Store(t)
+	neo4jtest.LoadBundled(t, s)
+	ctx := context.Background()
+	q := kg.NeighborhoodQuery{ID: "org:aclu", Depth: 1, Limit: 50, Filter: kg.EdgeFilter{Direction: kg.Both}}
+	full, err := s.Neighborhood(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q.Project = kg.Projection{Nodes: kg.OmitAll(), NoEdgeCitations: true}
+	lean, err := s.Neighborhood(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(full.Nodes) != len(lean.Nodes) || len(full.Edges) != len(lean.Edges) || len(full.Edges) == 0 {
+		t.Fatalf("projection changed the answer's shape: %d/%d nodes, %d/%d edges", len(full.Nodes), len(lean.Nodes), len(full.Edges), len(lean.Edges))
+	}
+	described, cited := 0, 0
+	for i, n := range lean.Nodes {
+		if n.ID != full.Nodes[i].ID || n.Name != full.Nodes[i].Name {
+			t.Errorf("node %d: %s %q, full answer has %s %q", i, n.ID, n.Name, full.Nodes[i].ID, full.Nodes[i].Name)
+		}
+		if n.Description != "" || len(n.Citations) > 0 || n.Kind != "" {
+			t.Errorf("lean node %s read parts left out: %+v", n.ID, n)
+		}
+		if full.Nodes[i].Description != "" {
+			described++
+		}
+	}
+	for i, e := range lean.Edges {
+		if len(e.Citations) > 0 {
+			t.Errorf("lean edge %s read its citations", e.ID)
+		}
+		cited += len(full.Edges[i].Citations)
+	}
+	if described == 0 || cited == 0 {
+		t.Errorf("the full answer should carry descriptions and citations: %d described, %d citations", described, cited)
+	}
+}
