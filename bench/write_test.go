@@ -155,8 +155,8 @@ func BenchmarkWrite(b *testing.B) {
 		res, err := wf.store.CreateNode(ctx, wf.w, wf.org())
 		check(b, err)
 		id, version := res.Node.ID, res.Node.Version
-		loop(b, func(i int) error {
-			d := fmt.Sprintf("Description number %d.", i)
+		loop(b, func(int) error {
+			d := fmt.Sprintf("Description number %d.", wf.seq.Add(1))
 			res, err := wf.store.UpdateNode(ctx, wf.w, id, version, kg.NodePatch{Description: &d})
 			if err == nil {
 				version = res.Node.Version
@@ -227,11 +227,11 @@ CREATE (r:Revision {id: 'rev:' + toString($seq), seq: $seq, author: $author, at:
 // write again (id aside) and the revision's changes.
 func (wf *writeFixture) template(b *testing.B, rel bool, id, revision string) (props map[string]any, changes string) {
 	b.Helper()
-	q := `MATCH (n:Node {id: $id}) RETURN properties(n) AS p`
+	q := `MATCH (n:Node {id: $id})`
 	if rel {
-		q = `MATCH ()-[n:MEMBER_OF {id: $id}]->() RETURN properties(n) AS p`
+		q = `MATCH ()-[n:MEMBER_OF {id: $id}]->()`
 	}
-	res, err := neo4j.ExecuteQuery(ctx, wf.drv, q+`, [(r:Revision {id: $rev}) | r.changes][0] AS changes`,
+	res, err := neo4j.ExecuteQuery(ctx, wf.drv, q+` WITH properties(n) AS p MATCH (r:Revision {id: $rev}) RETURN p, r.changes AS changes`,
 		map[string]any{"id": id, "rev": revision}, neo4j.EagerResultTransformer, neo4j.ExecuteQueryWithDatabase(wf.db))
 	check(b, err)
 	if len(res.Records) != 1 {
