@@ -149,15 +149,15 @@ func (s *Store) BulkImport(ctx context.Context, nodes []kg.Node, rels []kg.Relat
 
 // IsEmpty reports whether the graph holds no node (a load into it can be Fresh).
 func (s *Store) IsEmpty(ctx context.Context) (bool, error) {
-	res, err := s.read(ctx, `MATCH (n) WITH n LIMIT 1 RETURN count(n) = 0`, nil)
+	res, err := s.read(ctx, `MATCH (n) WITH n LIMIT 1 RETURN count(n) = 0 AS v`, nil)
 	if err != nil {
 		return false, err
 	}
-	return res.Records[0].Values[0].(bool), nil
+	return column[bool](res.Records[0], "v")
 }
 
 // degreeCheckCypher counts the nodes whose stored degree is not their number of relationships.
-const degreeCheckCypher = `MATCH (n:Node) WHERE n.degree IS NULL OR n.degree <> COUNT { (n)--() } RETURN count(n)`
+const degreeCheckCypher = `MATCH (n:Node) WHERE n.degree IS NULL OR n.degree <> COUNT { (n)--() } RETURN count(n) AS v`
 
 // WrongDegrees returns the number of nodes whose stored degree is missing or differs from their
 // number of relationships (0 after any load; a scan of every node, for tests and loaders).
@@ -166,17 +166,17 @@ func (s *Store) WrongDegrees(ctx context.Context) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return res.Records[0].Values[0].(int64), nil
+	return column[int64](res.Records[0], "v")
 }
 
 // HasNode reports whether a node with this id exists (used to find a loaded synthetic graph's
 // completion marker).
 func (s *Store) HasNode(ctx context.Context, id string) (bool, error) {
-	res, err := s.read(ctx, `MATCH (n:Node {id: $id}) RETURN count(n) > 0`, map[string]any{"id": id})
+	res, err := s.read(ctx, `MATCH (n:Node {id: $id}) RETURN count(n) > 0 AS v`, map[string]any{"id": id})
 	if err != nil {
 		return false, err
 	}
-	return res.Records[0].Values[0].(bool), nil
+	return column[bool](res.Records[0], "v")
 }
 
 // CountRelationships returns the number of relationships of each given type (all types when
@@ -190,11 +190,13 @@ func (s *Store) CountRelationships(ctx context.Context, types ...string) (map[st
 		if !kg.IsRelType(t) {
 			return nil, kg.Invalid("types", "%q is not a relationship type", t)
 		}
-		res, err := s.read(ctx, fmt.Sprintf(`MATCH ()-[r:%s]->() RETURN count(r)`, t), nil)
+		res, err := s.read(ctx, fmt.Sprintf(`MATCH ()-[r:%s]->() RETURN count(r) AS v`, t), nil)
 		if err != nil {
 			return nil, err
 		}
-		out[t] = res.Records[0].Values[0].(int64)
+		if out[t], err = column[int64](res.Records[0], "v"); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }

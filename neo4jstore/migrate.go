@@ -136,7 +136,9 @@ func (s *Store) Schema(ctx context.Context) ([]SchemaItem, error) {
 		return nil, err
 	}
 	for _, r := range res.Records {
-		out = append(out, SchemaItem{Kind: "constraint", Name: r.Values[0].(string), Description: r.Values[1].(string)})
+		name, _ := r.Values[0].(string)
+		d, _ := r.Values[1].(string)
+		out = append(out, SchemaItem{Kind: "constraint", Name: name, Description: d})
 	}
 	res, err = s.read(ctx, `SHOW INDEXES YIELD name, type, labelsOrTypes, properties, state
 		RETURN name, type + ' ' + reduce(s = '', x IN coalesce(labelsOrTypes, []) | s + x) + '(' + reduce(s = '', x IN coalesce(properties, []) | s + x + ',') + ') ' + state AS d
@@ -145,7 +147,9 @@ func (s *Store) Schema(ctx context.Context) ([]SchemaItem, error) {
 		return nil, err
 	}
 	for _, r := range res.Records {
-		out = append(out, SchemaItem{Kind: "index", Name: r.Values[0].(string), Description: r.Values[1].(string)})
+		name, _ := r.Values[0].(string)
+		d, _ := r.Values[1].(string)
+		out = append(out, SchemaItem{Kind: "index", Name: name, Description: d})
 	}
 	return out, nil
 }

@@ -467,14 +467,18 @@ func (s *Store) SupportedBy(ctx context.Context, ids []string, first int, after 
 	}
 	out := make(map[string]*kg.RelPage, len(ids))
 	for _, rec := range res.Records {
-		id := rec.Values[0].(string)
+		id, err := column[string](rec, "id")
+		if err != nil {
+			return nil, err
+		}
+		rows, err := column[[]any](rec, "rels")
+		if err != nil {
+			return nil, err
+		}
 		page := &kg.RelPage{}
-		for i, row := range rec.Values[1].([]any) {
-			if i == first {
-				page.HasNext = true
-				break
-			}
-			m := row.(map[string]any)
+		rows, page.HasNext = cut(rows, first)
+		for _, row := range rows {
+			m, _ := row.(map[string]any)
 			r := toRel(m["rel"])
 			r.FromNode, r.ToNode = toNode(m["from"]), toNode(m["to"])
 			page.Relationships = append(page.Relationships, r)
@@ -487,11 +491,11 @@ func (s *Store) SupportedBy(ctx context.Context, ids []string, first int, after 
 
 // CountNodes returns the number of nodes in the graph (to decide whether to load bundled data).
 func (s *Store) CountNodes(ctx context.Context) (int64, error) {
-	res, err := s.read(ctx, `MATCH (n:Node) RETURN count(n)`, nil)
+	res, err := s.read(ctx, `MATCH (n:Node) RETURN count(n) AS n`, nil)
 	if err != nil {
 		return 0, err
 	}
-	return res.Records[0].Values[0].(int64), nil
+	return column[int64](res.Records[0], "n")
 }
 
 // citedByCypher lists, for many sources at once, the nodes whose own citations cite each
@@ -525,16 +529,22 @@ func (s *Store) CitedBy(ctx context.Context, ids []string, first int, after stri
 	}
 	out := make(map[string]*kg.NodePage, len(ids))
 	for _, rec := range res.Records {
-		page := &kg.NodePage{Total: int(rec.Values[2].(int64))}
-		for i, n := range toNodes(rec.Values[1]) {
-			if i == first {
-				page.HasNext = true
-				break
-			}
+		id, err := column[string](rec, "id")
+		if err != nil {
+			return nil, err
+		}
+		total, err := column[int64](rec, "total")
+		if err != nil {
+			return nil, err
+		}
+		page := &kg.NodePage{Total: int(total)}
+		var nodes []*kg.Node
+		nodes, page.HasNext = cut(toNodes(rec.Values[1]), first)
+		for _, n := range nodes {
 			page.Nodes = append(page.Nodes, n)
 			page.Cursors = append(page.Cursors, kg.Cursor{Order: kg.OrderID, ID: n.ID}.Encode())
 		}
-		out[rec.Values[0].(string)] = page
+		out[id] = page
 	}
 	return out, nil
 }

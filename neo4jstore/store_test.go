@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"maps"
+	"slices"
 	"strings"
 	"testing"
 
@@ -289,5 +290,46 @@ func TestNetworkProjection(t *testing.T) {
 	}
 	if described == 0 || cited == 0 {
 		t.Errorf("the full answer should carry descriptions and citations: %d described, %d citations", described, cited)
+	}
+}
+
+// The since/until filter of node lists keeps only dated nodes whose span overlaps the window:
+// an undated node is excluded, as the API describes (it used to be returned).
+func TestListWindowExcludesUndated(t *testing.T) {
+	s := neo4jtest.Store(t)
+	ctx := context.Background()
+	doc := `{"format":"policygraph/v1","nodes":[
+ {"id":"source:s","type":"Source","name":"S","kind":"ARTICLE"},
+ {"id":"event:june","type":"Event","name":"June","kind":"OTHER","startDate":"2019-06-10"},
+ {"id":"event:year","type":"Event","name":"Year","kind":"OTHER","startDate":"2019"},
+ {"id":"event:later","type":"Event","name":"Later","kind":"OTHER","startDate":"2020-02"},
+ {"id":"event:undated","type":"Event","name":"Undated","kind":"OTHER"}],
+ "relationships":[]}`
+	if err := importJSON(t, s, doc); err != nil {
+		t.Fatal(err)
+	}
+	ids := func(q kg.NodeQuery) []string {
+		t.Helper()
+		q.Types, q.First = []string{kg.TypeEvent}, 100
+		page, err := s.ListNodes(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, n := range page.Nodes {
+			if strings.HasPrefix(n.ID, "event:") && slices.Contains([]string{"event:june", "event:year", "event:later", "event:undated"}, n.ID) {
+				out = append(out, n.ID)
+			}
+		}
+		return out
+	}
+	if got := ids(kg.NodeQuery{Since: "2019-06", Until: "2019-06", Order: kg.OrderID}); !slices.Equal(got, []string{"event:june", "event:year"}) {
+		t.Errorf("window 2019-06: got %v, want the June and the 2019 events only", got)
+	}
+	if got := ids(kg.NodeQuery{Since: "2020", Order: kg.OrderID}); !slices.Equal(got, []string{"event:later"}) {
+		t.Errorf("since 2020: got %v", got)
+	}
+	if got := ids(kg.NodeQuery{Order: kg.OrderID}); len(got) != 4 {
+		t.Errorf("no window: got %v, want all four", got)
 	}
 }
