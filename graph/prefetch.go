@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/vikstrous/dataloadgen"
@@ -18,8 +19,20 @@ import (
 // argument set, and primes the request's loaders, so the nested resolvers find their data
 // without waiting on a timing window. Deeper nesting still goes through the loaders.
 
-// allTypes lets field collection look into fragments on every node type and interface.
-var allTypes = append([]string{"Node", "Actor"}, kg.NodeTypes...)
+// allTypes lets field collection look into fragments on every object, interface and union
+// type of the schema (a look-ahead that skipped `...Net on Network` or `...Rel on
+// Relationship` would leave out parts the client selected).
+var allTypes = func() []string {
+	var out []string
+	for name, def := range parsedSchema.Types {
+		switch def.Kind {
+		case ast.Object, ast.Interface, ast.Union:
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}()
 
 // childFields collects the fields named name under the current field's selection, following
 // the path of field names given (e.g. "edges", "node").

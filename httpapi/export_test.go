@@ -269,26 +269,37 @@ func TestExportsReadByRealTools(t *testing.T) {
 func TestExportWholeGraph(t *testing.T) {
 	e := setupExport(t)
 	requireTools(t, e.root)
-	var all struct {
-		Nodes struct {
-			TotalCount int
-			Edges      []struct {
-				Node struct {
-					ID     string
-					Degree int
+	// Every node through the API, page by page (the bundled dataset alone has 100).
+	var ids []string
+	degrees, after := 0, ""
+	for {
+		var page struct {
+			Nodes struct {
+				Edges []struct {
+					Node struct {
+						ID     string
+						Degree int
+					}
+				}
+				PageInfo struct {
+					HasNextPage bool
+					EndCursor   string
 				}
 			}
 		}
-	}
-	e.graphql(`{ nodes(first: 100) { totalCount edges { node { id degree } } } }`, &all)
-	if all.Nodes.TotalCount > 100 {
-		t.Fatalf("test assumes at most 100 nodes, got %d", all.Nodes.TotalCount)
-	}
-	var ids []string
-	degrees := 0
-	for _, n := range all.Nodes.Edges {
-		ids = append(ids, n.Node.ID)
-		degrees += n.Node.Degree
+		q := `{ nodes(first: 100, orderBy: ID) { edges { node { id degree } } pageInfo { hasNextPage endCursor } } }`
+		if after != "" {
+			q = `{ nodes(first: 100, orderBy: ID, after: "` + after + `") { edges { node { id degree } } pageInfo { hasNextPage endCursor } } }`
+		}
+		e.graphql(q, &page)
+		for _, n := range page.Nodes.Edges {
+			ids = append(ids, n.Node.ID)
+			degrees += n.Node.Degree
+		}
+		if !page.Nodes.PageInfo.HasNextPage {
+			break
+		}
+		after = page.Nodes.PageInfo.EndCursor
 	}
 	if !slices.Contains(ids, "source:export-test") {
 		t.Fatal("fixture missing")
