@@ -388,16 +388,18 @@ func tlKinds(v string, event bool) map[string]string {
 
 // tlRow keeps v when kindExpr (a CASE giving the kind, or null) is not null, places it and
 // keeps it when its key comes after the cursor ($afterKey, $afterID; "" on the first page).
-func tlRow(v, kindExpr string) string {
+// carry lists variables to keep along (", event").
+func tlRow(v, kindExpr string, carry ...string) string {
+	c := strings.Join(carry, "")
 	return fmt.Sprintf(`
-  WITH %[1]s, %[2]s AS kind
+  WITH %[1]s%[3]s, %[2]s AS kind
   WHERE kind IS NOT NULL
-  WITH %[1]s, kind, CASE kind WHEN 'ENDS' THEN %[1]s.endDate ELSE %[1]s.startDate END AS date
-  WITH %[1]s, kind, date, left(date + '-01-01', 10) AS first
-  WITH %[1]s, kind, date, CASE WHEN kind <> 'ONGOING' AND first < $w0 THEN $w0 ELSE first END AS day
-  WITH %[1]s, kind, date, day, CASE kind WHEN 'ONGOING' THEN '1' ELSE '0' END + left(day, 7)
+  WITH %[1]s%[3]s, kind, CASE kind WHEN 'ENDS' THEN %[1]s.endDate ELSE %[1]s.startDate END AS date
+  WITH %[1]s%[3]s, kind, date, left(date + '-01-01', 10) AS first
+  WITH %[1]s%[3]s, kind, date, CASE WHEN kind <> 'ONGOING' AND first < $w0 THEN $w0 ELSE first END AS day
+  WITH %[1]s%[3]s, kind, date, day, CASE kind WHEN 'ONGOING' THEN '1' ELSE '0' END + left(day, 7)
        + CASE size(date) WHEN 10 THEN '0' WHEN 7 THEN '1' ELSE '2' END + day AS key
-  WHERE key > $afterKey OR (key = $afterKey AND %[1]s.id > $afterID)`, v, kindExpr)
+  WHERE key > $afterKey OR (key = $afterKey AND %[1]s.id > $afterID)`, v, kindExpr, c)
 }
 
 // tlKindOf is the CASE that classifies v into one kind.
@@ -410,14 +412,25 @@ func tlKindOf(v string, event bool) string {
 const tlReturn = `
   RETURN key, v.id AS id, kind, date, day, %s AS rel, %s AS e`
 
-// timelineByIDsCypher: the entries of the given nodes (their relationships, their Events and
-// the given Events), gathered from the nodes outwards: work proportional to their degree.
-var timelineByIDsCypher = `
+// timelineByIDsCypher[open]: the entries of the given nodes (their relationships, their Events
+// and the given Events), gathered from the nodes outwards: work proportional to their degree.
+// Placing an entry (its kind and key) costs far more than reading a stored property, so
+// fewer entries are placed:
+//   - without a window (open), everything dated starts (or ends, without a start), placed at
+//     its first day, which is rangeFrom: the $limit-th smallest rangeFrom in the months after
+//     the cursor's is a cut, and only entries from the cursor's month to the cut's (and those
+//     without a start) are placed; for a hub of 70k relationships, a month's worth.
+//   - with a window, relationships and Events whose stored day span cannot meet it are dropped
+//     first: an entry of the window has a span reaching into it, or starts at most a year
+//     before it (a year-dated start overlaps a window its end does not reach).
+var timelineByIDsCypher = func() map[bool]string {
+	gather := func(near string) string {
+		return `
 CALL () {
   UNWIND $ids AS id
   MATCH (:Node {id: id})-[v]-()
-  WHERE size($types) = 0 OR type(v) IN $types
-  WITH DISTINCT v` + tlRow("v", tlKindOf("v", false)) + fmt.Sprintf(tlReturn, "v", "null") + `
+  WHERE (size($types) = 0 OR type(v) IN $types)` + near + `
+  RETURN DISTINCT v, false AS event
   UNION ALL
   UNWIND $ids AS id
   MATCH (n:Node {id: id})
@@ -426,8 +439,48 @@ CALL () {
     UNION
     WITH n WHERE n:Event RETURN n AS e
   }
-  WITH DISTINCT e AS v WHERE size($types) = 0` + tlRow("v", tlKindOf("v", true)) + fmt.Sprintf(tlReturn, "null", "v") + `
+  WITH DISTINCT e AS v WHERE size($types) = 0` + near + `
+  RETURN v, true AS event
+}`
+	}
+	ret := `
+RETURN key, v.id AS id, kind, date, day, CASE WHEN event THEN null ELSE v END AS rel, CASE WHEN event THEN v END AS e`
+	near := `
+    AND (v.rangeFrom IS NULL OR v.rangeFrom <= $w1)
+    AND (v.rangeTo IS NULL OR v.rangeTo >= $w0 OR v.rangeFrom >= $w0YearBefore)`
+	windowed := gather(near) + `
+CALL (v, event) {` + tlRow("v", "CASE WHEN event THEN "+tlKindOf("v", true)+" ELSE "+tlKindOf("v", false)+" END", ", event") + `
+` + ret + `
 }` + timelinePage
+	open := `
+CALL () {
+  UNWIND $ids AS id
+  MATCH (:Node {id: id})-[v]-()
+  WHERE size($types) = 0 OR type(v) IN $types
+  WITH DISTINCT v
+  RETURN v.rangeFrom AS first
+  UNION ALL
+  UNWIND $ids AS id
+  MATCH (n:Node {id: id})
+  CALL (n) {
+    MATCH (n)--(e:Event) RETURN e
+    UNION
+    WITH n WHERE n:Event RETURN n AS e
+  }
+  WITH DISTINCT e WHERE size($types) = 0
+  RETURN e.rangeFrom AS first
+}
+WITH first WHERE first > $afterMonthEnd
+WITH first ORDER BY first LIMIT $limit
+WITH collect(first) AS firsts
+WITH CASE WHEN size(firsts) < $limit THEN '9999-12-31' ELSE left(firsts[-1], 7) + '-31' END AS cut` +
+		strings.Replace(gather(`
+    AND (v.rangeFrom IS NULL OR v.rangeFrom >= $afterMonthStart AND v.rangeFrom <= cut)`), "CALL () {", "CALL (cut) {", 1) + `
+CALL (v, event) {` + tlRow("v", "CASE WHEN v.startDate IS NOT NULL THEN 'STARTS' WHEN v.endDate IS NOT NULL THEN 'ENDS' END", ", event") + `
+` + ret + `
+}` + timelinePage
+	return map[bool]string{false: windowed, true: open}
+}()
 
 // timelineByTypesCypher: the entries of the given relationship types over the whole graph,
 // read by a relationship-type scan (%s is ":T1|T2" from the allow-list): work proportional to
@@ -453,8 +506,9 @@ ORDER BY key, id`
 // Lucene has no order, so a page is found in two steps:
 //
 //  1. probes (timelineProbeCypher): count (at most $limit per index) the entries that start
-//     after the cursor, up to a probe bound, for growing bounds: the first 3 and 31 days of
-//     the base month, the whole month (vaguer dates too), 2, 11 and 59 months on, no bound
+//     after the cursor, up to a probe bound, for growing bounds: the first 3 days of the base
+//     month (or 2 days past the cursor's), its days, the whole month (vaguer dates too), 2,
+//     11 and 59 months on, no bound
 //     (the same again with ongoing entries). The first probe that counts $limit entries is
 //     the cut: at least $limit entries after the cursor sort up to it, and everything past it
 //     sorts later. Entries that end in the window are not counted (telling them from those
@@ -705,11 +759,19 @@ func timelineProbes(q kg.TimelineQuery, key, dataFrom string) []tlProbe {
 	w.y0, w.m0 = w.w0[:4], w.w0[:7]
 	ongoing := q.IncludeOngoing && q.Time.Since != ""
 	var out []tlProbe
-	ladder := func(base string, clip bool, probe func(upTo tlSpan, open bool) tlProbe) {
+	ladder := func(group, base string, clip bool, probe func(upTo tlSpan, open bool) tlProbe) {
 		for _, pr := range tlProbes {
 			t, _ := time.Parse("2006-01", base)
 			m := t.AddDate(0, pr.months, 0).Format("2006-01")
-			out = append(out, probe(w.upTo(m, pr.p, m+"-"+pr.day, clip), false))
+			day := m + "-" + pr.day
+			if pr.day == "03" && key != "" && key[:1] == group && key[8] == '0' { // 2 days after the cursor's day
+				if d, err := time.Parse(time.DateOnly, key[9:19]); err == nil && d.AddDate(0, 0, 2).Format("2006-01") == m {
+					day = d.AddDate(0, 0, 2).Format(time.DateOnly)
+				} else {
+					day = m + "-31"
+				}
+			}
+			out = append(out, probe(w.upTo(m, pr.p, day, clip), false))
 		}
 		out = append(out, probe(tlSpan{}, true))
 	}
@@ -733,7 +795,7 @@ func timelineProbes(q kg.TimelineQuery, key, dataFrom string) []tlProbe {
 		return a
 	}
 	if key == "" || key[:1] == "0" {
-		ladder(base("0", w.m0), true, func(upTo tlSpan, _ bool) tlProbe {
+		ladder("0", base("0", w.m0), true, func(upTo tlSpan, _ bool) tlProbe {
 			count, fetch := inter(from("0", true, true), upTo), inter(from("0", false, true), upTo)
 			starts := or(w.starts(count, "startDate"))
 			all := or(w.starts(fetch, "startDate"), w.starts(fetch, "endDate"))
@@ -741,7 +803,7 @@ func timelineProbes(q kg.TimelineQuery, key, dataFrom string) []tlProbe {
 		})
 	}
 	if ongoing {
-		ladder(base("1", tlOpenFrom[:7]), false, func(upTo tlSpan, open bool) tlProbe {
+		ladder("1", base("1", tlOpenFrom[:7]), false, func(upTo tlSpan, open bool) tlProbe {
 			count, fetch := inter(from("1", true, false), upTo), inter(from("1", false, false), upTo)
 			p := tlProbe{rel: w.ongoing(count, false), ev: w.ongoing(count, true), fetchRel: w.ongoing(fetch, false), fetchEv: w.ongoing(fetch, true)}
 			if key == "" || key[:1] == "0" { // with every entry of the window after the cursor
@@ -808,7 +870,16 @@ func (s *Store) Timeline(ctx context.Context, q kg.TimelineQuery) (*kg.TimelineP
 	var res *neo4j.EagerResult
 	switch {
 	case len(q.IDs) > 0:
-		res, err = s.read(ctx, timelineByIDsCypher, p)
+		open := q.Time.Since == "" && q.Time.Until == ""
+		p["afterMonthStart"], p["afterMonthEnd"] = "", ""
+		if key != "" {
+			p["afterMonthStart"], p["afterMonthEnd"] = key[1:8]+"-01", key[1:8]+"-31"
+		}
+		if !open {
+			w0, _ := time.Parse(time.DateOnly, p["w0"].(string))
+			p["w0YearBefore"] = w0.AddDate(-1, 0, 0).Format(time.DateOnly)
+		}
+		res, err = s.read(ctx, timelineByIDsCypher[open], p)
 	case len(q.Types) > 0:
 		res, err = s.read(ctx, fmt.Sprintf(timelineByTypesCypher, typeUnion(q.Types)), p)
 	default:

@@ -81,7 +81,12 @@ func TestNetworkPlansUseIndexes(t *testing.T) {
 		{"timeline probes", timelineProbeCypher, tl(kg.TimelineQuery{}), want{needs: []string{"ProcedureCall"}, sortOK: true}},
 		{"timeline window probes", timelineProbeCypher, tl(kg.TimelineQuery{Time: window, IncludeOngoing: true}), want{needs: []string{"ProcedureCall"}, sortOK: true}},
 		{"timeline fetch", timelineFetchCypher, tl(kg.TimelineQuery{}), want{needs: []string{"ProcedureCall"}, sortOK: true}},
-		{"timeline of ids", timelineByIDsCypher, tl(kg.TimelineQuery{IDs: []string{"org:a"}}), want{needs: idSeek, sortOK: true}},
+		{"timeline of ids", timelineByIDsCypher[true], tl(kg.TimelineQuery{IDs: []string{"org:a"}}), want{needs: idSeek, sortOK: true}},
+		{"timeline of ids in a window", timelineByIDsCypher[false], func() map[string]any {
+			p := tl(kg.TimelineQuery{IDs: []string{"org:a"}, Time: window})
+			p["w0YearBefore"] = "2019-01-01"
+			return p
+		}(), want{needs: idSeek, sortOK: true}},
 		{"timeline of types", fmt.Sprintf(timelineByTypesCypher, typeUnion([]string{"SIGNS"})), tl(kg.TimelineQuery{Types: []string{"SIGNS"}}),
 			want{relScans: true, sortOK: true}},
 		{"rank by degree", rankDegreeAllCypher[kg.Both], base(), want{needs: []string{"NodeIndexScan", "PartialTop"}}},
