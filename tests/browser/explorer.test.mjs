@@ -297,7 +297,7 @@ test('clicking a relationship shows its quote and source in the side panel', asy
   const box = await page.locator('#graph').boundingBox();
   const pt = { x: box.x + target.m.x, y: box.y + target.m.y };
   await page.mouse.click(pt.x, pt.y);
-  await page.waitForFunction((id) => window.__explorer.state.selected?.id === id, target.edge, { timeout: 5000 }).catch(() => {
+  await page.waitForFunction((id) => window.__explorer.state.selected?.id === id, target.edge, { timeout: 15000 }).catch(() => {
     throw new Error(`clicking the midpoint of ${target.edge} at (${pt.x}, ${pt.y}) did not select it`);
   });
   const quote = page.locator('#panel .quote', { hasText: target.quote.slice(0, 60) });

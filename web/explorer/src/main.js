@@ -1356,7 +1356,12 @@ searchInput.addEventListener('keydown', async (e) => {
   } else if (e.key === 'Enter') {
     e.preventDefault();
     if (searchInput.value.trim() !== searchedFor) await runSearch();
-    else await searchPromise;
+    // A debounced search that started meanwhile wins over ours (its result alone is kept):
+    // wait for the latest one, or Enter would find no hits on a slow connection.
+    for (let p = null; p !== searchPromise; ) {
+      p = searchPromise;
+      await p;
+    }
     if (hits.length) chooseHit(Math.min(activeHit, hits.length - 1));
   } else if (e.key === 'Escape') {
     e.stopPropagation();
