@@ -130,8 +130,15 @@ func serve(ctx context.Context, cfg Config, storeCfg neo4jstore.Config, logger *
 
 	var prepared atomic.Bool
 	prepCtx, stopPrep := context.WithCancel(ctx)
-	defer stopPrep()
+	prepDone := make(chan struct{})
+	// Before the store closes (deferred above, so it runs after this): stop preparing and wait
+	// for it, so a shutdown during migration never closes the driver under a running query.
+	defer func() {
+		stopPrep()
+		<-prepDone
+	}()
 	go func() {
+		defer close(prepDone)
 		authLogged := false // refused credentials are logged once as an error, then at debug level
 		for delay := 200 * time.Millisecond; ; delay = min(2*delay, 5*time.Second) {
 			err := prepare(prepCtx, store, cfg, logger)
