@@ -3,10 +3,8 @@ package neo4jstore
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
@@ -17,22 +15,7 @@ import (
 // and hold nothing back (no Eager, no aggregation), so Neo4j sends rows as it finds them.
 // Plans are facts (EXPLAIN), not timings.
 func TestExportPlansStream(t *testing.T) {
-	uri := os.Getenv("POLICYGRAPH_TEST_NEO4J_URI")
-	if uri == "" {
-		if os.Getenv("POLICYGRAPH_REQUIRE_NEO4J") != "" || os.Getenv("CI") != "" {
-			t.Fatal("POLICYGRAPH_TEST_NEO4J_URI is not set but a Neo4j is required here")
-		}
-		t.Skip("no test Neo4j (POLICYGRAPH_TEST_NEO4J_URI unset)")
-	}
-	pw := os.Getenv("NEO4J_PASSWORD")
-	if pw == "" {
-		pw = "policygraph"
-	}
-	s, err := New(Config{URI: uri, User: "neo4j", Password: pw, Database: "neo4j", QueryTimeout: 20 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close(context.Background())
+	s := planStore(t)
 	for name, cypher := range map[string]string{
 		"nodes":           exportNodesCypher,
 		"edges":           fmt.Sprintf(exportEdgesCypher, ""),

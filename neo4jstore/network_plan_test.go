@@ -3,11 +3,9 @@ package neo4jstore
 import (
 	"context"
 	"fmt"
-	"os"
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
@@ -20,25 +18,7 @@ import (
 // label scan and no full Sort. Plans are facts (EXPLAIN), not timings, and they do not depend
 // on the data: the test runs on whatever graph the test Neo4j holds.
 func TestNetworkPlansUseIndexes(t *testing.T) {
-	uri := os.Getenv("POLICYGRAPH_TEST_NEO4J_URI")
-	if uri == "" {
-		if os.Getenv("POLICYGRAPH_REQUIRE_NEO4J") != "" || os.Getenv("CI") != "" {
-			t.Fatal("POLICYGRAPH_TEST_NEO4J_URI is not set but a Neo4j is required here")
-		}
-		t.Skip("no test Neo4j (POLICYGRAPH_TEST_NEO4J_URI unset)")
-	}
-	pw := os.Getenv("NEO4J_PASSWORD")
-	if pw == "" {
-		pw = "policygraph"
-	}
-	s, err := New(Config{URI: uri, User: "neo4j", Password: pw, Database: "neo4j", QueryTimeout: time.Minute})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close(context.Background())
-	if err := s.Migrate(context.Background()); err != nil { // the indexes the plans need (idempotent)
-		t.Fatal(err)
-	}
+	s := planStore(t) // migrated: the indexes the plans need
 	base := func() map[string]any {
 		p := filterParams(kg.EdgeFilter{Direction: kg.Both})
 		p["ids"], p["id"], p["from"], p["to"] = []string{"org:a", "org:b"}, "org:a", "org:a", "org:b"

@@ -25,7 +25,7 @@ func planStore(t *testing.T) *Store {
 	if pw == "" {
 		pw = "policygraph"
 	}
-	s, err := New(Config{URI: uri, User: "neo4j", Password: pw, Database: "neo4j", QueryTimeout: 20 * time.Second})
+	s, err := New(Config{URI: uri, User: "neo4j", Password: pw, Database: "neo4j", QueryTimeout: time.Minute}) // planning the 33-type statements can take seconds
 	if err != nil {
 		t.Fatal(err)
 	}
