@@ -75,7 +75,7 @@ func TestNetworkPlansUseIndexes(t *testing.T) {
 		{"neighborhood", neighborhoodCypher[kg.Both], base(), want{needs: idSeek, sortOK: true}},
 		{"network", networkCypher, base(), want{needs: idSeek}},
 		{"paths", pathsCypher[pathsKey{kg.Both, 4, false}], base(), want{needs: idSeek}},
-		{"k-shortest paths", pathsCypher[pathsKey{kg.Both, 4, true}], base(), want{needs: append(idSeek, "NodeIndexSeekByRange")}},
+		{"k-shortest paths", pathsCypher[pathsKey{kg.Both, 4, true}], base(), want{needs: append(idSeek, "NodeIndexSeekByRange"), sortOK: true}},
 		{"common connections", commonCypher[kg.Both], base(), want{needs: append(idSeek, "Expand(Into)"), sortOK: true}},
 		{"timeline's first dated month", timelineDataFromCypher, nil, want{needs: []string{"NodeIndexScan", "Limit"}}},
 		{"timeline probes", timelineProbeCypher, tl(kg.TimelineQuery{}), want{needs: []string{"ProcedureCall"}, sortOK: true}},
