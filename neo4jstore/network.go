@@ -317,8 +317,11 @@ CALL (seeds) {
 CALL (seeds, candidates) {
   UNWIND candidates AS m
   UNWIND seeds AS s
-  MATCH (s)` + rel(dir, "r") + `(m)
-  WHERE ` + relWhere("r") + `
+  CALL (s, m) { // both ends bound: an expand-into whatever the statistics say
+    MATCH (s)` + rel(dir, "r") + `(m)
+    WHERE ` + relWhere("r") + `
+    RETURN r
+  }
   WITH m, s.id AS sid, r ORDER BY r.id
   WITH m, collect(DISTINCT sid) AS shared, collect(r) AS rs
   WHERE size(shared) >= $minShared
