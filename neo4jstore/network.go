@@ -142,10 +142,11 @@ type pathsKey struct {
 // allShortestPaths with the filters written as all(...) predicates, which Neo4j applies
 // during the search (at 1M nodes 23 ms where the quantified-path form took 3-23 s).
 //
-// The k shortest are those all-shortest paths (one round trip) merged with Neo4j 5's SHORTEST k
-// over a quantified path pattern whose intermediate nodes have at most $hubDegree
-// relationships or are an end (a path may pass its start again) (kg.PathHubDegree; a second round trip: Neo4j refuses both path forms in one
-// statement): a longer path does not pass through a hub. Unbounded, SHORTEST 50 explored
+// The k shortest are Neo4j 5's SHORTEST k over a quantified path pattern whose intermediate
+// nodes have at most $hubDegree relationships (kg.PathHubDegree) or are an end (a path may
+// pass its start again): a longer path does not pass through a hub. When a hub is within
+// reach (or 50 paths were found), the all-shortest paths are merged in (a second round trip:
+// Neo4j refuses both path forms in one statement). Unbounded, SHORTEST 50 explored
 // through the hubs of a 1M graph (70k relationships each) for 23 s. The shortest paths stay
 // exact (hubs included), so the answer can miss only longer paths through a hub, and `hubs`
 // says when one can exist: some hub within reach of both ends (within d and maxHops - d
@@ -166,11 +167,11 @@ RETURN [n IN nodes(p) | ` + nodeSlot("n") + `] AS nodes, [r IN relationships(p) 
 			out[pathsKey{dir, hops, true}] = ends + `CALL (a, b) {
   MATCH p = SHORTEST ` + fmt.Sprint(kg.MaxPaths) + ` (a) (()` + rel(dir, "r") + `(x) WHERE ` + relWhere("r") + ` AND (x = b OR x = a AND ` + nodeTypeWhere("x") + ` OR (` +
 				nodeTypeWhere("x") + ` AND coalesce(x.degree, 0) <= $hubDegree))){1,` + fmt.Sprint(hops) + `} (b)
-  WITH p ` + order + `
-  RETURN collect(p) AS paths
+  WITH p ` + strings.TrimSuffix(order, " LIMIT $limit + 1") + `
+  RETURN collect(p) AS found
 }
-WITH a, b, paths, ` + hubWithinReach(hops) + ` AS hubs
-RETURN [p IN paths | [[n IN nodes(p) | ` + nodeSlot("n") + `], [r IN relationships(p) | ` + relSlot("r") + `]]] AS paths, hubs`
+WITH a, b, found[..$limit + 1] AS paths, size(found) AS found, ` + hubWithinReach(hops) + ` AS hubs
+RETURN [p IN paths | [[n IN nodes(p) | ` + nodeSlot("n") + `], [r IN relationships(p) | ` + relSlot("r") + `]]] AS paths, hubs, found`
 		}
 	}
 	return out
@@ -200,7 +201,7 @@ func hubWithinReach(hops int) string {
 }
 
 // Paths returns how q.From and q.To connect: all shortest paths (one round trip), or the k
-// shortest (two), within q.MaxHops, each with its nodes and edges in order. No path gives an
+// shortest (one, or two near hubs), within q.MaxHops, each with its nodes and edges in order. No path gives an
 // empty result.
 // Truncated when more paths existed than q.Limit, or (k shortest) when a longer path through
 // a hub (a node with more than kg.PathHubDegree relationships) may be missing.
@@ -210,52 +211,81 @@ func (s *Store) Paths(ctx context.Context, q kg.PathsQuery) (*kg.PathsResult, er
 	}
 	p := filterParams(q.Filter)
 	p["from"], p["to"], p["limit"], p["hubDegree"] = q.From, q.To, q.Limit, pathHubDegree
+	var recs []*neo4j.Record
+	hubs := false
+	if q.KShortest {
+		// The hub-avoiding search first: with no hub within reach and fewer than kg.MaxPaths
+		// paths found, it found every path (the shortest ones included), as the unbounded
+		// SHORTEST k would have.
+		res, err := s.read(ctx, projected(pathsCypher[pathsKey{q.Filter.Direction, q.MaxHops, true}], q.Project), p)
+		if err != nil {
+			return nil, err
+		}
+		for _, rec := range res.Records { // one row: the paths, whether a hub is within reach, how many
+			paths, err := column[[]any](rec, "paths")
+			if err != nil {
+				return nil, err
+			}
+			if hubs, err = column[bool](rec, "hubs"); err != nil {
+				return nil, err
+			}
+			found, err := column[int64](rec, "found")
+			if err != nil {
+				return nil, err
+			}
+			for _, path := range paths {
+				v, ok := path.([]any)
+				if !ok || len(v) != 2 {
+					return nil, fmt.Errorf("neo4jstore: a path is %T, want [nodes, relationships]", path)
+				}
+				recs = append(recs, &neo4j.Record{Values: v})
+			}
+			if !hubs && found < kg.MaxPaths {
+				return pathsResult(recs, q.Limit, false), nil
+			}
+		}
+	}
 	res, err := s.read(ctx, projected(pathsCypher[pathsKey{q.Filter.Direction, q.MaxHops, false}], q.Project), p)
 	if err != nil {
 		return nil, err
 	}
-	recs, hubs := res.Records, false
-	if q.KShortest && len(recs) <= q.Limit { // more shortest paths than limit: those are the answer
-		more, err := s.read(ctx, projected(pathsCypher[pathsKey{q.Filter.Direction, q.MaxHops, true}], q.Project), p)
-		if err != nil {
-			return nil, err
-		}
+	if q.KShortest && len(res.Records) <= q.Limit { // more shortest paths than limit: those are the answer
 		seen := map[string]bool{}
-		for _, rec := range recs {
+		for _, rec := range res.Records {
 			seen[pathKey(rec.Values[1])] = true
 		}
-		for _, rec := range more.Records { // one row: the paths, and whether a hub is within reach
-			hubs = hubs || rec.Values[1] == true
-			for _, path := range rec.Values[0].([]any) {
-				v := path.([]any)
-				if k := pathKey(v[1]); !seen[k] {
-					seen[k] = true
-					recs = append(recs, &neo4j.Record{Values: v})
-				}
+		for _, rec := range recs {
+			if k := pathKey(rec.Values[1]); !seen[k] {
+				seen[k] = true
+				res.Records = append(res.Records, rec)
 			}
 		}
-		sort.SliceStable(recs, func(i, j int) bool { // as the statements order: length, then relationship ids
-			li, lj := len(recs[i].Values[1].([]any)), len(recs[j].Values[1].([]any))
-			if li != lj {
+		sort.SliceStable(res.Records, func(i, j int) bool { // as the statements order: length, then relationship ids
+			ri, rj := res.Records[i].Values[1], res.Records[j].Values[1]
+			if li, lj := len(ri.([]any)), len(rj.([]any)); li != lj {
 				return li < lj
 			}
-			return pathKey(recs[i].Values[1]) < pathKey(recs[j].Values[1])
+			return pathKey(ri) < pathKey(rj)
 		})
 	}
+	return pathsResult(res.Records, q.Limit, hubs), nil
+}
+
+// pathsResult cuts the ordered paths at limit. With hubs (a longer path through a hub may
+// be missing), only `limit` paths of the shortest length are certainly the answer.
+func pathsResult(recs []*neo4j.Record, limit int, hubs bool) *kg.PathsResult {
 	out := &kg.PathsResult{Paths: []kg.Path{}}
 	for i, rec := range recs {
-		if i == q.Limit {
+		if i == limit {
 			out.Truncated = true
 			break
 		}
 		out.Paths = append(out.Paths, kg.Path{Nodes: toNodes(rec.Values[0]), Edges: toRels(rec.Values[1])})
 	}
-	// `limit` paths of the shortest length are certainly the answer; with fewer, or longer
-	// ones among them, a longer path through a hub may be missing.
-	if hubs && (len(out.Paths) < q.Limit || len(out.Paths[len(out.Paths)-1].Edges) > len(out.Paths[0].Edges)) {
+	if hubs && (len(out.Paths) < limit || len(out.Paths[len(out.Paths)-1].Edges) > len(out.Paths[0].Edges)) {
 		out.Truncated = true
 	}
-	return out, nil
+	return out
 }
 
 // The bounds of kg, as variables so that tests can lower them on a small graph.
@@ -301,8 +331,11 @@ CALL (seeds) {
 CALL (seeds, candidates) {
   UNWIND candidates AS m
   UNWIND seeds AS s
-  MATCH (s)` + rel(dir, "r") + `(m)
-  WHERE ` + relWhere("r") + `
+  CALL (s, m) { // both ends bound: an expand-into whatever the statistics say
+    MATCH (s)` + rel(dir, "r") + `(m)
+    WHERE ` + relWhere("r") + `
+    RETURN r
+  }
   WITH m, s.id AS sid, r ORDER BY r.id
   WITH m, collect(DISTINCT sid) AS shared, collect(r) AS rs
   WHERE size(shared) >= $minShared

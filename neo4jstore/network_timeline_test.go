@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -313,4 +315,21 @@ func TestTimelineVagueDatesSortAfterPreciseOnes(t *testing.T) {
 		"STARTS 2020 2020-01-01 rel:a-year",
 		"STARTS 2020-02-01 2020-02-01 rel:e-feb",
 		"STARTS 2020-03-10 2020-03-10 rel:f-mar")
+}
+
+// The full-text index of relationship dates (migration 003) covers every allowed relationship
+// type: a type left out would be missing from every timeline without ids.
+func TestTimelineIndexesCoverRelTypes(t *testing.T) {
+	b, err := os.ReadFile("migrations/003_network.cypher")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`CREATE FULLTEXT INDEX rel_dates IF NOT EXISTS FOR \(\)-\[r:([A-Z_|]+)\]-\(\)`).FindSubmatch(b)
+	if m == nil {
+		t.Fatal("no rel_dates index in migrations/003_network.cypher")
+	}
+	got := strings.Split(string(m[1]), "|")
+	if !slices.Equal(got, kg.RelTypes) {
+		t.Errorf("rel_dates covers %v, want kg.RelTypes %v", got, kg.RelTypes)
+	}
 }

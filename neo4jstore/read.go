@@ -211,13 +211,15 @@ type listSpec struct {
 // listOrders are the allow-listed orders of node lists: the sort key, its direction, and the
 // keyset predicate after a cursor. NAME and DEGREE read the stored nameKey and degree from a
 // range index in order (their `IS NOT NULL` makes the index usable; every node has both).
+// The cursor's tie-break is a CASE, not `key > k OR id > i`: the planner splits an OR (and
+// NOT (a AND b)) into a union of two index seeks, which loses the index order.
 var listOrders = map[string]struct {
 	key, dir, where, after, index string
 }{
 	kg.OrderName: {`n.nameKey`, `ASC`, `n.nameKey IS NOT NULL`,
-		`n.nameKey >= $afterKey AND (n.nameKey > $afterKey OR n.id > $afterId)`, `nameKey`},
+		`n.nameKey >= $afterKey AND CASE WHEN n.nameKey = $afterKey THEN n.id > $afterId ELSE true END`, `nameKey`},
 	kg.OrderDegree: {`n.degree`, `DESC`, `n.degree IS NOT NULL`,
-		`n.degree <= $afterKey AND (n.degree < $afterKey OR n.id > $afterId)`, `degree`},
+		`n.degree <= $afterKey AND CASE WHEN n.degree = $afterKey THEN n.id > $afterId ELSE true END`, `degree`},
 	kg.OrderStartDate: {`coalesce(n.rangeFrom, '9999-12-31')`, `ASC`, ``,
 		`(coalesce(n.rangeFrom, '9999-12-31') > $afterKey OR (coalesce(n.rangeFrom, '9999-12-31') = $afterKey AND n.id > $afterId))`, ``},
 	kg.OrderID: {`n.id`, `ASC`, `n.id IS NOT NULL`, `n.id > $afterId`, `id`},
