@@ -487,6 +487,19 @@ func BenchmarkGraphQL(b *testing.B) {
 		{"node+relationships/hub", nodeQuery, func(i int) map[string]any { return map[string]any{"id": f.hubs[i%4]} }},
 		{"search/common", searchQuery, func(int) map[string]any { return map[string]any{"q": "migration"} }},
 		{"neighborhood/depth=2/limit=100/random", neighborhoodQuery, func(i int) map[string]any { return map[string]any{"id": f.random[i%len(f.random)]} }},
+		// The shapes of ../shared/perf (its loadgen's B queries), to profile them in process:
+		// go test ./bench -run '^$' -bench 'GraphQL/perf' -cpuprofile cpu.out -memprofile mem.out
+		{"perf/S1", `query S1($id: ID!) { node(id: $id) { id name description type: __typename } }`,
+			func(i int) map[string]any { return map[string]any{"id": f.random[i%len(f.random)]} }},
+		{"perf/S2", `query S2($id: ID!) { node(id: $id) { id name relationships(first: 20) { edges { direction node { id type } other { id name type: __typename } } } } }`,
+			func(i int) map[string]any { return map[string]any{"id": f.random[i%len(f.random)]} }},
+		{"perf/S5", `query S5($id: ID!) { neighborhood(id: $id, depth: 2, limit: 100) { nodes { id name type: __typename } edges { id type from { id } to { id } } truncated } }`,
+			func(i int) map[string]any { return map[string]any{"id": f.random[i%len(f.random)]} }},
+		{"perf/S6", `query S6($from: ID!, $to: ID!) { paths(from: $from, to: $to, maxHops: 4) { paths { length nodes { id name type: __typename } edges { id type } } } }`,
+			func(i int) map[string]any {
+				p := f.pairs[i%len(f.pairs)]
+				return map[string]any{"from": p[0], "to": p[1]}
+			}},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			loop(b, func(i int) error {
