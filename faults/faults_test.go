@@ -15,6 +15,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -187,6 +188,7 @@ func startServer(t *testing.T, env map[string]string) *server {
 			<-s.done
 		}
 		if t.Failed() {
+			t.Logf("server log, warnings and errors (first 40):\n%s", s.logs.matching(40, `"level":"WARN"`, `"level":"ERROR"`))
 			t.Logf("server log (tail):\n%s", s.logs.tail(40))
 		}
 	})
@@ -259,6 +261,19 @@ func (l *logBuf) tail(n int) string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return strings.Join(l.lines[max(0, len(l.lines)-n):], "\n")
+}
+
+// matching returns the first n lines containing any of substrs.
+func (l *logBuf) matching(n int, substrs ...string) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []string
+	for _, line := range l.lines {
+		if len(out) < n && slices.ContainsFunc(substrs, func(s string) bool { return strings.Contains(line, s) }) {
+			out = append(out, line)
+		}
+	}
+	return strings.Join(out, "\n")
 }
 
 func (l *logBuf) count(substr string) int {

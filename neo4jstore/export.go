@@ -66,8 +66,11 @@ func (s *Store) Export(ctx context.Context, q kg.ExportQuery, parts kg.Parts, w 
 	if len(res.Records) == 0 { // the neighbourhood query leaves no row when no centre exists
 		return fmt.Errorf("parameter id: no node has id %q: %w", q.IDs[0], kg.ErrNotFound)
 	}
-	v := res.Records[0].Values
-	nodes, edges := toNodes(v[0]), toRels(v[1])
+	net, err := networkOf(res.Records[0])
+	if err != nil {
+		return err
+	}
+	nodes, edges := net.Nodes, net.Edges
 	found := make(map[string]bool, len(nodes))
 	for _, n := range nodes {
 		found[n.ID] = true
@@ -77,7 +80,7 @@ func (s *Store) Export(ctx context.Context, q kg.ExportQuery, parts kg.Parts, w 
 			return fmt.Errorf("parameter id: no node has id %q: %w", id, kg.ErrNotFound)
 		}
 	}
-	if err := w.Begin(kg.ExportInfo{Truncated: v[2].(bool), Nodes: len(nodes), Edges: len(edges)}); err != nil {
+	if err := w.Begin(kg.ExportInfo{Truncated: net.Truncated, Nodes: len(nodes), Edges: len(edges)}); err != nil {
 		return err
 	}
 	if parts.Nodes {

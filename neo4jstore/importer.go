@@ -542,11 +542,23 @@ RETURN ns, rs`, nil)
 		return nil, nil, 0, err
 	}
 	nodes, rels = map[string]int64{}, map[string]int64{}
-	for i, counts := range []map[string]int64{nodes, rels} {
-		for _, p := range res.Records[0].Values[i].([]any) {
-			pair := p.([]any)
-			counts[pair[0].(string)]++
-			citations += pair[1].(int64)
+	for col, counts := range map[string]map[string]int64{"ns": nodes, "rs": rels} {
+		pairs, err := column[[]any](res.Records[0], col)
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		for _, p := range pairs {
+			pair, _ := p.([]any)
+			if len(pair) != 2 {
+				return nil, nil, 0, fmt.Errorf("neo4jstore: a count is %v, want [type, citations]", p)
+			}
+			typ, ok := pair[0].(string)
+			n, ok2 := pair[1].(int64)
+			if !ok || !ok2 {
+				return nil, nil, 0, fmt.Errorf("neo4jstore: a count is %v, want [type, citations]", p)
+			}
+			counts[typ]++
+			citations += n
 		}
 	}
 	return nodes, rels, citations, nil

@@ -106,8 +106,24 @@ func (s *Store) Neighborhood(ctx context.Context, q kg.NeighborhoodQuery) (*kg.N
 	if len(res.Records) == 0 { // no centre: the UNWIND of the empty list leaves no row
 		return nil, fmt.Errorf("node %q: %w", q.ID, kg.ErrNotFound)
 	}
-	v := res.Records[0].Values
-	return &kg.Network{Nodes: toNodes(v[0]), Edges: toRels(v[1]), Truncated: v[2].(bool)}, nil
+	return networkOf(res.Records[0])
+}
+
+// networkOf reads a network row: nodes, edges, truncated.
+func networkOf(rec *neo4j.Record) (*kg.Network, error) {
+	nodes, err := column[[]any](rec, "nodes")
+	if err != nil {
+		return nil, err
+	}
+	edges, err := column[[]any](rec, "edges")
+	if err != nil {
+		return nil, err
+	}
+	truncated, err := column[bool](rec, "truncated")
+	if err != nil {
+		return nil, err
+	}
+	return &kg.Network{Nodes: toNodes(nodes), Edges: toRels(edges), Truncated: truncated}, nil
 }
 
 // networkCypher: the given nodes and every edge among them.
@@ -128,8 +144,7 @@ func (s *Store) Network(ctx context.Context, q kg.NetworkQuery) (*kg.Network, er
 	if err != nil {
 		return nil, err
 	}
-	v := res.Records[0].Values
-	return &kg.Network{Nodes: toNodes(v[0]), Edges: toRels(v[1]), Truncated: v[2].(bool)}, nil
+	return networkOf(res.Records[0])
 }
 
 type pathsKey struct {
@@ -266,7 +281,7 @@ func (s *Store) Paths(ctx context.Context, q kg.PathsQuery) (*kg.PathsResult, er
 		}
 		sort.SliceStable(res.Records, func(i, j int) bool { // as the statements order: length, then relationship ids
 			ri, rj := res.Records[i].Values[1], res.Records[j].Values[1]
-			if li, lj := len(ri.([]any)), len(rj.([]any)); li != lj {
+			if li, lj := len(toRels(ri)), len(toRels(rj)); li != lj {
 				return li < lj
 			}
 			return pathKey(ri) < pathKey(rj)
@@ -368,14 +383,29 @@ func (s *Store) CommonConnections(ctx context.Context, q kg.CommonQuery) (*kg.Co
 	if err != nil {
 		return nil, err
 	}
-	v := res.Records[0].Values // aggregated: always one row
-	out := &kg.CommonResult{Common: []kg.Common{}, Seeds: toNodes(v[1]), Truncated: v[2] == true}
-	for i, row := range v[0].([]any) {
+	rec := res.Records[0] // aggregated: always one row
+	rows, err := column[[]any](rec, "rows")
+	if err != nil {
+		return nil, err
+	}
+	seeds, err := column[[]any](rec, "seedMaps")
+	if err != nil {
+		return nil, err
+	}
+	capped, err := column[bool](rec, "capped")
+	if err != nil {
+		return nil, err
+	}
+	out := &kg.CommonResult{Common: []kg.Common{}, Seeds: toNodes(seeds), Truncated: capped}
+	for i, row := range rows {
 		if i == q.Limit {
 			out.Truncated = true
 			break
 		}
-		m := row.(map[string]any)
+		m, ok := row.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("neo4jstore: a common connection is %T, want a map", row)
+		}
 		shared := strsOf(m["shared"])
 		sort.Strings(shared)
 		out.Common = append(out.Common, kg.Common{Node: toNode(m["node"]), Shared: shared, Edges: toRels(m["edges"])})
@@ -930,19 +960,48 @@ func (s *Store) Timeline(ctx context.Context, q kg.TimelineQuery) (*kg.TimelineP
 			page.HasNext = true
 			break
 		}
-		v := rec.Values
-		e := kg.TimelineEntry{Kind: v[2].(string), SortDate: v[4].(string)}
-		e.Date, _ = v[3].(string)
-		if v[5] != nil {
-			e.Relationship = toRel(v[5])
-			e.Relationship.FromNode, e.Relationship.ToNode = toNode(v[6]), toNode(v[7])
-		} else {
-			e.Event = toNode(v[8])
+		e, c, err := timelineEntry(rec)
+		if err != nil {
+			return nil, err
 		}
 		page.Entries = append(page.Entries, e)
-		page.Cursors = append(page.Cursors, kg.Cursor{Order: "TIMELINE", Key: v[0].(string), ID: v[1].(string)}.Encode())
+		page.Cursors = append(page.Cursors, c.Encode())
 	}
 	return page, nil
+}
+
+// timelineEntry reads a row of timelinePage: the entry and its cursor.
+func timelineEntry(rec *neo4j.Record) (kg.TimelineEntry, kg.Cursor, error) {
+	var e kg.TimelineEntry
+	c := kg.Cursor{Order: "TIMELINE"}
+	var key string
+	var err error
+	for _, col := range []struct {
+		name string
+		to   *string
+	}{{"key", &key}, {"id", &c.ID}, {"kind", &e.Kind}, {"day", &e.SortDate}} {
+		if *col.to, err = column[string](rec, col.name); err != nil {
+			return e, c, err
+		}
+	}
+	c.Key = key
+	if date, ok := rec.Get("date"); ok && date != nil {
+		if e.Date, err = column[string](rec, "date"); err != nil {
+			return e, c, err
+		}
+	}
+	if rel, _ := rec.Get("rel"); rel != nil {
+		from, _ := rec.Get("fromNode")
+		to, _ := rec.Get("toNode")
+		e.Relationship = toRel(rel)
+		e.Relationship.FromNode, e.Relationship.ToNode = toNode(from), toNode(to)
+	} else {
+		ev, _ := rec.Get("event")
+		if e.Event = toNode(ev); e.Event == nil {
+			return e, c, fmt.Errorf("neo4jstore: a timeline row with neither a relationship nor an event")
+		}
+	}
+	return e, c, nil
 }
 
 // timelineAll runs the probes (two round trips at most, after one for the graph's first
@@ -971,7 +1030,11 @@ func (s *Store) timelineAll(ctx context.Context, q kg.TimelineQuery, key string,
 			return nil, err
 		}
 		for _, rec := range res.Records {
-			i := span[0] + int(rec.Values[0].(int64))
+			at, err := column[int64](rec, "i")
+			if err != nil {
+				return nil, err
+			}
+			i := span[0] + int(at)
 			if n, _ := rec.Values[1].(int64); n >= int64(q.First+1) || i == len(probes)-1 {
 				p["fetchRel"], p["fetchEv"] = probes[i].fetchRel, probes[i].fetchEv
 				return s.read(ctx, timelineFetchCypher, p)
@@ -1089,7 +1152,12 @@ func (s *Store) Rank(ctx context.Context, q kg.RankQuery) ([]kg.Ranked, error) {
 		}
 		out := []kg.Ranked{}
 		for _, rec := range res.Records {
-			out = append(out, kg.Ranked{Node: toNode(rec.Values[0]), Score: float64(rec.Values[1].(int64))})
+			score, err := column[int64](rec, "score")
+			if err != nil {
+				return nil, err
+			}
+			node, _ := rec.Get("node")
+			out = append(out, kg.Ranked{Node: toNode(node), Score: float64(score)})
 		}
 		return out, nil
 	}
@@ -1114,7 +1182,15 @@ func (s *Store) Rank(ctx context.Context, q kg.RankQuery) ([]kg.Ranked, error) {
 		return i
 	}
 	for _, rec := range res.Records {
-		a, b := idx(rec.Values[0].(string)), idx(rec.Values[1].(string))
+		from, err := column[string](rec, "a")
+		if err != nil {
+			return nil, err
+		}
+		to, err := column[string](rec, "b")
+		if err != nil {
+			return nil, err
+		}
+		a, b := idx(from), idx(to)
 		if q.Filter.Direction == kg.Incoming {
 			a, b = b, a
 		}
