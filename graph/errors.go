@@ -41,6 +41,9 @@ var codes = []struct {
 	{kg.ErrConflict, CodeConflict, ""},
 	{kg.ErrUnavailable, CodeServiceUnavailable, "the database is unavailable; try again shortly"},
 	{kg.ErrTimeout, CodeTimeout, "the query took too long and was stopped; narrow it (fewer hops, smaller pages)"},
+	// The request's deadline passing outside the store (waiting for a batch, for admission):
+	// a timeout too, not an internal error.
+	{context.DeadlineExceeded, CodeTimeout, "the query took too long and was stopped; narrow it (fewer hops, smaller pages)"},
 }
 
 // errorPresenter maps resolver errors to safe messages and codes. Parse and validation errors
