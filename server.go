@@ -266,7 +266,8 @@ func version() string {
 	return "(devel)"
 }
 
-// prepare applies migrations and, when the graph is empty, loads the bundled datasets.
+// prepare applies migrations, loads the bundled datasets when the graph is empty, and plans
+// the heavy statements.
 func prepare(ctx context.Context, store *neo4jstore.Store, cfg Config, logger *slog.Logger) error {
 	if err := store.Ready(ctx); err != nil {
 		return err
@@ -274,6 +275,14 @@ func prepare(ctx context.Context, store *neo4jstore.Store, cfg Config, logger *s
 	if err := store.Migrate(ctx); err != nil {
 		return err
 	}
+	if err := loadBundled(ctx, store, cfg, logger); err != nil {
+		return err
+	}
+	return store.WarmPlans(ctx) // before /readyz says 200: the first timeline requests do not plan
+}
+
+// loadBundled loads the bundled datasets when cfg asks for it and the graph is empty.
+func loadBundled(ctx context.Context, store *neo4jstore.Store, cfg Config, logger *slog.Logger) error {
 	if !cfg.LoadBundled {
 		return nil
 	}

@@ -45,6 +45,7 @@ func (fakeStore) Node(_ context.Context, id string) (*kg.Node, error) {
 }
 
 func (fakeStore) Ready(context.Context) error { return nil }
+func (fakeStore) PlansReady() bool            { return true }
 
 // syncBuffer is a log sink safe for the server's goroutines.
 type syncBuffer struct {

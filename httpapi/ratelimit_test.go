@@ -55,6 +55,7 @@ func (f *fakeStore) Search(ctx context.Context, q kg.SearchQuery) (*kg.NodePage,
 }
 
 func (f *fakeStore) Ready(context.Context) error { return f.err }
+func (f *fakeStore) PlansReady() bool            { return true }
 
 func quietLogger() *slog.Logger { return slog.New(slog.NewJSONHandler(io.Discard, nil)) }
 

@@ -25,6 +25,9 @@ type Store interface {
 	// Ready reports whether the database answers a query within ctx's deadline
 	// (kg.ErrUnavailable; kg.ErrUnauthorized when it refuses the credentials).
 	Ready(ctx context.Context) error
+	// PlansReady reports whether the heavy statements are planned, starting to plan them in
+	// the background when they are not (after a restart of Neo4j).
+	PlansReady() bool
 }
 
 // Config wires the routes.
@@ -96,6 +99,9 @@ func New(c Config) http.Handler {
 			return
 		case c.Prepared != nil && !c.Prepared():
 			http.Error(w, "not ready: database is being prepared", http.StatusServiceUnavailable)
+			return
+		case !c.Store.PlansReady():
+			http.Error(w, "not ready: planning queries (after a start or a restart of the database)", http.StatusServiceUnavailable)
 			return
 		}
 		fmt.Fprintln(w, "ready")

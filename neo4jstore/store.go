@@ -51,6 +51,11 @@ type Store struct {
 	queries atomic.Int64
 	observe Observer
 	opNames sync.Map // caller pc -> operation name
+
+	plans    atomic.Int32       // plansCold, plansWarming, plansWarm (warm.go)
+	bg       sync.WaitGroup     // background work (plan warm-up) that Close waits for
+	bgCtx    context.Context    // cancelled by Close
+	bgCancel context.CancelFunc //
 }
 
 // Open creates the driver and checks that Neo4j answers. It returns kg.ErrUnavailable (wrapped)
@@ -98,11 +103,17 @@ func New(cfg Config) (*Store, error) {
 	warm, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	_ = driver.VerifyConnectivity(warm)
-	return &Store{driver: driver, db: cfg.Database, timeout: cfg.QueryTimeout, observe: cfg.Observe}, nil
+	s := &Store{driver: driver, db: cfg.Database, timeout: cfg.QueryTimeout, observe: cfg.Observe}
+	s.bgCtx, s.bgCancel = context.WithCancel(context.Background())
+	return s, nil
 }
 
 // Close releases the driver's connections.
-func (s *Store) Close(ctx context.Context) error { return s.driver.Close(ctx) }
+func (s *Store) Close(ctx context.Context) error {
+	s.bgCancel()
+	s.bg.Wait()
+	return s.driver.Close(ctx)
+}
 
 // readyTimeout bounds one readiness query when the caller's context allows more.
 const readyTimeout = 3 * time.Second
@@ -122,7 +133,10 @@ func (s *Store) Ready(ctx context.Context) error {
 	case err == nil && len(res.Records) != 1:
 		return fmt.Errorf("%w: readiness query returned %d rows", kg.ErrUnavailable, len(res.Records))
 	case err != nil && !errors.Is(err, kg.ErrUnavailable):
-		return fmt.Errorf("%w: %w", kg.ErrUnavailable, err) // a timeout or anything else: not ready
+		err = fmt.Errorf("%w: %w", kg.ErrUnavailable, err) // a timeout or anything else: not ready
+	}
+	if err != nil {
+		s.plans.CompareAndSwap(plansWarm, plansCold) // Neo4j may be restarting: plan again (warm.go)
 	}
 	return err
 }
