@@ -58,3 +58,33 @@ fragment E on RelationshipEdge { node { ...R } other { ...B } }`
 		}
 	}
 }
+
+// Edge details selected through a fragment are read; edges selected for drawing only (id,
+// type, ends) are the same edges.
+func TestEdgeDetailFollowsFragments(t *testing.T) {
+	e := setup(t)
+	type edge struct {
+		ID, Type, StartDate, Description string
+		From, To                         struct{ ID string }
+	}
+	var lean, rich struct{ Neighborhood struct{ Edges []edge } }
+	decode(t, e.data(`{ neighborhood(id: "org:aclu", depth: 2, limit: 60) { edges { id type from { id } to { id } } } }`, nil), &lean)
+	decode(t, e.data(`fragment D on Relationship { startDate description }
+{ neighborhood(id: "org:aclu", depth: 2, limit: 60) { edges { id type from { id } to { id } ...D } } }`, nil), &rich)
+	if len(lean.Neighborhood.Edges) == 0 || len(lean.Neighborhood.Edges) != len(rich.Neighborhood.Edges) {
+		t.Fatalf("%d lean edges, %d rich", len(lean.Neighborhood.Edges), len(rich.Neighborhood.Edges))
+	}
+	detailed := 0
+	for i, l := range lean.Neighborhood.Edges {
+		r := rich.Neighborhood.Edges[i]
+		if l.ID != r.ID || l.Type != r.Type || l.From != r.From || l.To != r.To {
+			t.Errorf("edge %d: lean %+v, rich %+v", i, l, r)
+		}
+		if r.StartDate != "" || r.Description != "" {
+			detailed++
+		}
+	}
+	if detailed == 0 {
+		t.Error("no edge selected through the fragment came with its start date or description")
+	}
+}

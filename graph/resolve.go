@@ -161,10 +161,14 @@ func projection(ctx context.Context, nodePath, edgePath []string) kg.Projection 
 	o := needs(kg.OmitAll(), childFields(ctx, nodePath...))
 	o = needs(o, childFields(ctx, at("from")...))
 	o = needs(o, childFields(ctx, at("to")...))
-	p := kg.Projection{Nodes: o, NoEdgeCitations: true}
+	p := kg.Projection{Nodes: o, NoEdgeCitations: true, NoEdgeDetail: true}
 	for _, f := range childFields(ctx, edgePath...) {
-		if f.Name == "citations" {
+		switch f.Name {
+		case "id", "type", "from", "to", "version", "history", "__typename":
+		case "citations":
 			p.NoEdgeCitations = false
+		default: // role, outcome, description, dates, inference, and any field added later
+			p.NoEdgeDetail = false
 		}
 	}
 	return p

@@ -46,6 +46,7 @@ type Omit struct {
 type Projection struct {
 	Nodes           Omit
 	NoEdgeCitations bool
+	NoEdgeDetail    bool // edges read only id, type, ends and version (no role, outcome, description, dates, inference)
 }
 
 // OmitAll leaves out everything but id, type and display name; a reader clears what it needs.

@@ -38,7 +38,7 @@ MATCH (a:Node) WHERE a.id IS NOT NULL AND ` + nodeTypeWhere("a") + `
 WITH a ORDER BY a.id
 MATCH (a)-[r%s]->(b:Node)
 WHERE ` + strings.ReplaceAll(relWhere("r")+` AND `+nodeTypeWhere("b"), "%", "%%") + `
-RETURN ` + strings.ReplaceAll(relProjection("r", citationRefsExpr), "%", "%%") + ` AS rel`
+RETURN ` + strings.ReplaceAll(relProjection("r", citationRefsExpr, true), "%", "%%") + ` AS rel`
 
 // Export writes the selection q to w: Begin, then the nodes, then the edges (only the parts
 // asked for). Errors before Begin are kg sentinels (ErrInvalid naming the parameter,

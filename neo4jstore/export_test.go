@@ -176,3 +176,38 @@ func TestListsReadOnlyWhatIsSelected(t *testing.T) {
 		}
 	}
 }
+
+// A network answer whose edges are drawn, not read (kg.Projection.NoEdgeDetail), has the
+// same edges with only their id, type and ends: no role, description or dates are read.
+func TestNetworkEdgesReadOnlyWhatIsSelected(t *testing.T) {
+	s := neo4jtest.Store(t)
+	neo4jtest.LoadBundled(t, s)
+	ctx := context.Background()
+	read := func(p kg.Projection) *kg.Network {
+		n, err := s.Neighborhood(ctx, kg.NeighborhoodQuery{ID: "org:aclu", Depth: 2, Limit: 60, Filter: kg.EdgeFilter{Direction: kg.Both}, Project: p})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	full, lean := read(kg.Projection{}), read(kg.Projection{NoEdgeCitations: true, NoEdgeDetail: true})
+	if len(full.Edges) == 0 || len(full.Edges) != len(lean.Edges) {
+		t.Fatalf("%d edges in full, %d lean", len(full.Edges), len(lean.Edges))
+	}
+	detailed := 0
+	for i, e := range full.Edges {
+		l := lean.Edges[i]
+		if l.ID != e.ID || l.Type != e.Type || l.From != e.From || l.To != e.To || l.Version != e.Version {
+			t.Errorf("edge %d: lean %+v, full %+v", i, l, e)
+		}
+		if e.Description != "" || e.StartDate != "" || e.Role != "" {
+			detailed++
+		}
+		if l.Description != "" || l.StartDate != "" || l.Role != "" || len(l.Citations) != 0 {
+			t.Errorf("lean edge %s read its details: %+v", l.ID, l)
+		}
+	}
+	if detailed == 0 {
+		t.Error("no edge of the full read has a description, a start date or a role: the test proves nothing")
+	}
+}

@@ -29,7 +29,7 @@ const (
 
 func nodeMap(v string) string { return nodeProjection(v, kg.Omit{}, citationsExpr) }
 
-func relMap(v string) string { return relProjection(v, citationsExpr) }
+func relMap(v string) string { return relProjection(v, citationsExpr, true) }
 
 // nodeMapOmit is nodeMap without the parts o leaves out (lists read only what the client
 // selected: a page of 100 nodes with long descriptions and many citations otherwise costs
@@ -65,12 +65,17 @@ func nodeProjection(v string, o kg.Omit, citations string) string {
 }
 
 // relProjection is the one map every relationship read returns; citations "" leaves the
-// citations out (not selected).
-func relProjection(v, citations string) string {
+// citations out (not selected), and detail false the properties beyond id, type, ends and
+// version (a network drawn as a picture needs only those).
+func relProjection(v, citations string, detail bool) string {
 	if citations != "" {
 		citations = ", citations: " + citations
 	}
-	return fmt.Sprintf(`%[1]s {.id, .role, .outcome, .description, .startDate, .endDate, .rangeFrom, .rangeTo, .inferred, .inferredReason, .version, type: type(%[1]s),
+	props := `.id, .version`
+	if detail {
+		props = `.id, .role, .outcome, .description, .startDate, .endDate, .rangeFrom, .rangeTo, .inferred, .inferredReason, .version`
+	}
+	return fmt.Sprintf(`%[1]s {`+props+`, type: type(%[1]s),
 	from: startNode(%[1]s).id, to: endNode(%[1]s).id`+citations+`}`, v)
 }
 
@@ -97,7 +102,7 @@ var projections = memo[projKey]{build: func(k projKey) string {
 		if g[1] == "node" {
 			return nodeMapOmit(g[2], k.p.Nodes)
 		}
-		return relProjection(g[2], cit)
+		return relProjection(g[2], cit, !k.p.NoEdgeDetail)
 	})
 }}
 
@@ -380,7 +385,7 @@ func relPageCypher(sp relSpec) string {
 		cit = ""
 	}
 	return q + "\n  WITH r, m ORDER BY r.id LIMIT $limit" +
-		"\n  RETURN collect({rel: " + relProjection("r", cit) + ", other: " + nodeMapOmit("m", sp.other) + "}) AS rels"
+		"\n  RETURN collect({rel: " + relProjection("r", cit, true) + ", other: " + nodeMapOmit("m", sp.other) + "}) AS rels"
 }
 
 // relsOfCypher loads a page of relationships for many nodes at once (the batch behind every
