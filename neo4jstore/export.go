@@ -59,7 +59,7 @@ func (s *Store) Export(ctx context.Context, q kg.ExportQuery, parts kg.Parts, w 
 		p["depth"], p["limit"] = q.Depth, q.Limit
 		cypher = neighborhoodCypher[kg.Both]
 	}
-	res, err := s.read(ctx, projected(cypher, kg.Projection{}), p)
+	res, err := s.read(ctx, projected(cypher, kg.Projection{}, q.Filter), p)
 	if err != nil {
 		return err
 	}

@@ -159,20 +159,30 @@ func networkPlanCases() []PlanCase {
 		return PlanWant{Needs: needs, Forbids: bad}
 	}
 	all := kg.Projection{}
+	none := kg.EdgeFilter{Direction: kg.Both}
 	window, _ := kg.NewTimeFilter("", "2020-01", "2020-03")
+	every := kg.EdgeFilter{Direction: kg.Both, Types: []string{"OPPOSES"}, NodeTypes: []string{"Organization"}, Time: window} // every filter given
 	idSeek := []string{"NodeUniqueIndexSeek"}
 	return []PlanCase{
-		{"neighborhood", projected(neighborhoodCypher[kg.Both], all), base(), want(idSeek, false, true, false)},
-		{"network", projected(networkCypher, all), base(), want(idSeek, false, false, false)},
+		{"neighborhood", projected(neighborhoodCypher[kg.Both], all, none), base(), want(idSeek, false, true, false)},
+		{"network", projected(networkCypher, all, none), base(), want(idSeek, false, false, false)},
 		// The filters are checked during the breadth-first search: no exhaustive fallback
 		// (a node predicate on `nodes(p)[1..-1]` made one, 68k db hits for an unreachable pair).
-		{"paths", projected(pathsCypher[pathsKey{kg.Both, 4, false}], all), base(), func() PlanWant {
+		{"paths", projected(pathsCypher[pathsKey{kg.Both, 4, false}], all, none), base(), func() PlanWant {
 			w := want(append(idSeek, "ShortestPath"), false, false, false)
 			w.Forbids = append(w.Forbids, "VarLengthExpand", "AntiConditionalApply")
 			return w
 		}()},
-		{"k-shortest paths", projected(pathsCypher[pathsKey{kg.Both, 4, true}], all), base(), want(append(idSeek, "NodeIndexSeekByRange"), false, true, false)},
-		{"common connections", projected(commonCypher[kg.Both], all), base(), want(append(idSeek, "Expand(Into)"), false, true, false)},
+		{"k-shortest paths", projected(pathsCypher[pathsKey{kg.Both, 4, true}], all, none), base(), want(append(idSeek, "NodeIndexSeekByRange"), false, true, false)},
+		{"common connections", projected(commonCypher[kg.Both], all, none), base(), want(append(idSeek, "Expand(Into)"), false, true, false)},
+		// Every filter given: the same plans, with the conditions checked during the search.
+		{"neighborhood, filtered", projected(neighborhoodCypher[kg.Both], all, every), filtered(base(), every), want(idSeek, false, true, false)},
+		{"paths, filtered", projected(pathsCypher[pathsKey{kg.Both, 4, false}], all, every), filtered(base(), every), func() PlanWant {
+			w := want(append(idSeek, "ShortestPath"), false, false, false)
+			w.Forbids = append(w.Forbids, "VarLengthExpand", "AntiConditionalApply")
+			return w
+		}()},
+		{"common connections, filtered", projected(commonCypher[kg.Both], all, every), filtered(base(), every), want(append(idSeek, "Expand(Into)"), false, true, false)},
 		{"timeline's first dated month", timelineDataFromCypher, nil, want([]string{"NodeIndexScan", "Limit"}, false, false, false)},
 		{"timeline probes", timelineProbeCypher, tl(kg.TimelineQuery{}), want([]string{"ProcedureCall"}, false, true, false)},
 		{"timeline window probes", timelineProbeCypher, tl(kg.TimelineQuery{Time: window, IncludeOngoing: true}), want([]string{"ProcedureCall"}, false, true, false)},
@@ -188,6 +198,14 @@ func networkPlanCases() []PlanCase {
 		{"rank by out-degree", rankDegreeAllCypher[kg.Outgoing], base(), want([]string{"NodeIndexScan"}, true, true, false)},
 		{"rank by filtered degree", rankDegreeCypher[kg.Both], base(), want(nil, true, true, false)},
 	}
+}
+
+// filtered sets the filter parameters of f on p.
+func filtered(p map[string]any, f kg.EdgeFilter) map[string]any {
+	for k, v := range filterParams(f) {
+		p[k] = v
+	}
+	return p
 }
 
 // ExplainForTest returns the plan of a statement (EXPLAIN: nothing runs), planned afresh:

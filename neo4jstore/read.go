@@ -85,29 +85,73 @@ func relProjection(v, citations string, detail bool) string {
 func nodeSlot(v string) string { return "\x00node " + v + "\x00" }
 func relSlot(v string) string  { return "\x00rel " + v + "\x00" }
 
-var slotRE = regexp.MustCompile("\x00(node|rel) ([a-z0-9]+)\x00")
+var slotRE = regexp.MustCompile("\x00(node|rel|relf|nodef) ([a-z0-9]+)\x00")
+
+// filterShape is which filters a network question gives (their values are parameters).
+type filterShape struct{ types, from, to, nodeTypes bool }
+
+func shapeOf(f kg.EdgeFilter) filterShape {
+	from, to := f.Time.Window()
+	return filterShape{types: len(f.Types) > 0, from: from != "", to: to != "", nodeTypes: len(f.NodeTypes) > 0}
+}
 
 type projKey struct {
-	text string
-	p    kg.Projection
+	text  string
+	p     kg.Projection
+	shape filterShape
 }
+
+// Conditions that became `true` (no filter given) are dropped where that is plain text
+// substitution: `all(... WHERE true)`, `A AND true`, `true AND A`.
+var (
+	allTrueRE = regexp.MustCompile(`all\(\w+ IN (?:relationships|nodes)\(p\) WHERE (?:x = a OR x = b OR )?true\)`)
+	andTrueRE = regexp.MustCompile(`\s+AND true\b|\btrue AND\s+`)
+)
 
 var projections = memo[projKey]{build: func(k projKey) string {
 	cit := citationsExpr
 	if k.p.NoEdgeCitations {
 		cit = ""
 	}
-	return slotRE.ReplaceAllStringFunc(k.text, func(m string) string {
+	text := slotRE.ReplaceAllStringFunc(k.text, func(m string) string {
 		g := slotRE.FindStringSubmatch(m)
-		if g[1] == "node" {
+		switch g[1] {
+		case "node":
 			return nodeMapOmit(g[2], k.p.Nodes)
+		case "rel":
+			return relProjection(g[2], cit, !k.p.NoEdgeDetail)
+		case "nodef":
+			if !k.shape.nodeTypes {
+				return "true"
+			}
+			return g[2] + ".type IN $nodeTypes"
 		}
-		return relProjection(g[2], cit, !k.p.NoEdgeDetail)
+		var conds []string
+		if k.shape.types {
+			conds = append(conds, "type("+g[2]+") IN $types")
+		}
+		if k.shape.from {
+			conds = append(conds, "coalesce("+g[2]+".rangeTo, '9999-12-31') >= $winFrom")
+		}
+		if k.shape.to {
+			conds = append(conds, "coalesce("+g[2]+".rangeFrom, '0000-01-01') <= $winTo")
+		}
+		if len(conds) == 0 {
+			return "true"
+		}
+		return "(" + strings.Join(conds, " AND ") + ")"
 	})
+	text = allTrueRE.ReplaceAllString(text, "true")
+	for prev := ""; prev != text; {
+		prev, text = text, andTrueRE.ReplaceAllString(text, "")
+	}
+	return text
 }}
 
-// projected fills the slots of a network query text for projection p.
-func projected(text string, p kg.Projection) string { return projections.get(projKey{text, p}) }
+// projected fills the slots of a network query text for projection p and the filters of f.
+func projected(text string, p kg.Projection, f kg.EdgeFilter) string {
+	return projections.get(projKey{text, p, shapeOf(f)})
+}
 
 // memo builds one query text per key on first use (texts are assembled from fixed fragments
 // chosen by the key, so their number is bounded by the key space).
