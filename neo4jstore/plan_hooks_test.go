@@ -208,13 +208,15 @@ func filtered(p map[string]any, f kg.EdgeFilter) map[string]any {
 	return p
 }
 
-// ExplainForTest returns the plan of a statement (EXPLAIN: nothing runs), planned afresh:
-// the query caches are cleared first, so a plan made when the graph held other data (and
-// other statistics) is not reused.
+// ClearQueryCachesForTest makes Neo4j plan every statement afresh: a plan made when the
+// graph held other data (and other statistics) is not reused.
+func (s *Store) ClearQueryCachesForTest(ctx context.Context) error {
+	_, err := s.read(ctx, "CALL db.clearQueryCaches()", nil)
+	return err
+}
+
+// ExplainForTest returns the plan of a statement (EXPLAIN: nothing runs).
 func (s *Store) ExplainForTest(ctx context.Context, cypher string, params map[string]any) (neo4j.Plan, error) {
-	if _, err := s.read(ctx, "CALL db.clearQueryCaches()", nil); err != nil {
-		return nil, err
-	}
 	res, err := s.read(ctx, "EXPLAIN "+cypher, params)
 	if err != nil {
 		return nil, err

@@ -22,6 +22,9 @@ import (
 func TestPlans(t *testing.T) {
 	s := neo4jtest.Store(t)
 	neo4jtest.LoadBundled(t, s)
+	if err := s.ClearQueryCachesForTest(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range neo4jstore.PlanCases() {
 		plan, err := s.ExplainForTest(context.Background(), c.Cypher, c.Params)
 		if err != nil {

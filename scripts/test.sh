@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make test / make bench: one throw-away real Neo4j for the whole run, then the Go checks.
 #
-#   scripts/test.sh         gqlgen up-to-date check, go vet, browser and reader deps (npm, networkx), go test -race -count=1 ./...
+#   scripts/test.sh         gqlgen up-to-date check, go vet, browser and reader deps (npm, networkx), go test -race -count=1 -timeout 40m ./...
 #   scripts/test.sh bench   go test -run '^$' -bench $BENCH -benchtime $BENCHTIME on packages with benchmarks
 #
 # The tests get: POLICYGRAPH_TEST_NEO4J_URI (= NEO4J_URI) = bolt://127.0.0.1:<free port>,
@@ -113,8 +113,10 @@ export POLICYGRAPH_REQUIRE_NEO4J=1
 extra=(${GO_TEST_FLAGS:-})
 case "$mode" in
   test)
-    echo "policygraph: go test -race -count=1 ./... (Neo4j at $POLICYGRAPH_TEST_NEO4J_URI)" >&2
-    go test -race -count=1 "${extra[@]}" ./...
+    echo "policygraph: go test -race -count=1 -timeout 40m ./... (Neo4j at $POLICYGRAPH_TEST_NEO4J_URI)" >&2
+    # -timeout: the Neo4j packages run one after another (neo4jtest's lock) and neo4jstore alone
+    # takes 8-10 minutes under -race on 2 busy cores: go test's 10-minute default is too close.
+    go test -race -count=1 -timeout 40m "${extra[@]}" ./...
     ;;
   bench)
     mapfile -t pkgs < <(grep -rlE --include='*_test.go' --exclude-dir=node_modules --exclude-dir=.git \
