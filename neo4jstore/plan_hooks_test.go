@@ -163,25 +163,19 @@ func networkPlanCases() []PlanCase {
 	window, _ := kg.NewTimeFilter("", "2020-01", "2020-03")
 	every := kg.EdgeFilter{Direction: kg.Both, Types: []string{"OPPOSES"}, NodeTypes: []string{"Organization"}, Time: window} // every filter given
 	idSeek := []string{"NodeUniqueIndexSeek"}
+	// The filters are checked during the breadth-first search: no exhaustive fallback
+	// (a node predicate on `nodes(p)[1..-1]` made one, 68k db hits for an unreachable pair).
+	pathsWant := want(append(idSeek, "ShortestPath"), false, false, false)
+	pathsWant.Forbids = append(pathsWant.Forbids, "VarLengthExpand", "AntiConditionalApply")
 	return []PlanCase{
 		{"neighborhood", projected(neighborhoodCypher[kg.Both], all, none), base(), want(idSeek, false, true, false)},
 		{"network", projected(networkCypher, all, none), base(), want(idSeek, false, false, false)},
-		// The filters are checked during the breadth-first search: no exhaustive fallback
-		// (a node predicate on `nodes(p)[1..-1]` made one, 68k db hits for an unreachable pair).
-		{"paths", projected(pathsCypher[pathsKey{kg.Both, 4, false}], all, none), base(), func() PlanWant {
-			w := want(append(idSeek, "ShortestPath"), false, false, false)
-			w.Forbids = append(w.Forbids, "VarLengthExpand", "AntiConditionalApply")
-			return w
-		}()},
+		{"paths", projected(pathsCypher[pathsKey{kg.Both, 4, false}], all, none), base(), pathsWant},
 		{"k-shortest paths", projected(pathsCypher[pathsKey{kg.Both, 4, true}], all, none), base(), want(append(idSeek, "NodeIndexSeekByRange"), false, true, false)},
 		{"common connections", projected(commonCypher[kg.Both], all, none), base(), want(append(idSeek, "Expand(Into)"), false, true, false)},
 		// Every filter given: the same plans, with the conditions checked during the search.
 		{"neighborhood, filtered", projected(neighborhoodCypher[kg.Both], all, every), filtered(base(), every), want(idSeek, false, true, false)},
-		{"paths, filtered", projected(pathsCypher[pathsKey{kg.Both, 4, false}], all, every), filtered(base(), every), func() PlanWant {
-			w := want(append(idSeek, "ShortestPath"), false, false, false)
-			w.Forbids = append(w.Forbids, "VarLengthExpand", "AntiConditionalApply")
-			return w
-		}()},
+		{"paths, filtered", projected(pathsCypher[pathsKey{kg.Both, 4, false}], all, every), filtered(base(), every), pathsWant},
 		{"common connections, filtered", projected(commonCypher[kg.Both], all, every), filtered(base(), every), want(append(idSeek, "Expand(Into)"), false, true, false)},
 		{"timeline's first dated month", timelineDataFromCypher, nil, want([]string{"NodeIndexScan", "Limit"}, false, false, false)},
 		{"timeline probes", timelineProbeCypher, tl(kg.TimelineQuery{}), want([]string{"ProcedureCall"}, false, true, false)},
