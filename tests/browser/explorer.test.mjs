@@ -293,6 +293,15 @@ test('clicking a relationship shows its quote and source in the side panel', asy
         const k = len2 === 0 ? 0 : Math.max(0, Math.min(1, ((p.x - a.x) * dx + (p.y - a.y) * dy) / len2));
         return Math.hypot(p.x - (a.x + k * dx), p.y - (a.y + k * dy));
       };
+      // Only a midpoint the mouse can reach: inside the canvas (8px in) and not under an overlay
+      // (the toast, the path bar) or off the drawn area.
+      const graphEl = document.getElementById('graph');
+      const box = graphEl.getBoundingClientRect();
+      const reachable = (m) => {
+        if (m.x < 8 || m.y < 8 || m.x > box.width - 8 || m.y > box.height - 8) return false;
+        const el = document.elementFromPoint(box.left + m.x, box.top + m.y);
+        return el !== null && graphEl.contains(el);
+      };
       let best = null;
       for (const e of ex.visibleEdges()) {
         const [s, t] = g.extremities(e);
@@ -300,6 +309,7 @@ test('clicking a relationship shows its quote and source in the side panel', asy
         const a = vp(s);
         const b = vp(t);
         const m = { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 };
+        if (!reachable(m)) continue;
         const clearance = Math.min(
           ...nodes.map((n) => Math.hypot(n.x - m.x, n.y - m.y) - n.r),
           ...segments.filter((o) => o.e !== e).map((o) => toSegment(m, o)),
@@ -317,8 +327,11 @@ test('clicking a relationship shows its quote and source in the side panel', asy
       .then(() => true, () => false);
     // Under load the drawn frame can lag the positions just read: measure again and retry.
     if (!selected && attempt === 3) {
-      const got = await page.evaluate(() => window.__explorer.state.selected?.id ?? 'nothing');
-      throw new Error(`clicking the midpoint of ${target.edge} at (${pt.x}, ${pt.y}), ${target.clearance.toFixed(1)}px clear, selected ${got}`);
+      const got = await page.evaluate(({ x, y }) => {
+        const el = document.elementFromPoint(x, y);
+        return { selected: window.__explorer.state.selected?.id ?? 'nothing', under: el ? `${el.tagName}#${el.id}.${el.className}` : 'none' };
+      }, pt);
+      throw new Error(`clicking the midpoint of ${target.edge} at (${pt.x}, ${pt.y}), ${target.clearance.toFixed(1)}px clear, selected ${got.selected} (element under the point: ${got.under})`);
     }
   }
   const quote = page.locator('#panel .quote', { hasText: target.quote.slice(0, 60) });
