@@ -6,6 +6,9 @@
 #   scripts/neo4j.sh stop   [--data DIR] [--pid-file F]
 #   scripts/neo4j.sh status [--data DIR] [--pid-file F]     exit 0 running, 3 not running
 #   scripts/neo4j.sh reset  [--data DIR]                    stop, then delete the data directory
+#   scripts/neo4j.sh import [--data DIR] --csv CSV_DIR      offline first load: replace the graph of DIR
+#                                                           with CSV_DIR (written by neo4jstore.CSVWriter,
+#                                                           e.g. synth -admin-import), Neo4j stopped
 #
 # Options default to the environment, then to built-in defaults:
 #   NEO4J_BOLT_PORT      7687             Bolt port, bound on 127.0.0.1 only
@@ -66,6 +69,7 @@ PORT="${NEO4J_BOLT_PORT:-7687}"
 DATA="${NEO4J_DATA_DIR:-$ROOT/.neo4j-data}"
 PASSWORD="${NEO4J_PASSWORD:-policygraph}"
 PIDFILE="${NEO4J_PID_FILE:-}"
+CSV=""
 
 parse() {
   while (($#)); do
@@ -74,11 +78,12 @@ parse() {
       --data) DATA="$2"; shift 2 ;;
       --password) PASSWORD="$2"; shift 2 ;;
       --pid-file) PIDFILE="$2"; shift 2 ;;
+      --csv) CSV="$2"; shift 2 ;;
       *) die "unknown option $1 (see the top of scripts/neo4j.sh)" ;;
     esac
   done
   [[ "$PORT" =~ ^[0-9]+$ ]] && ((PORT > 0 && PORT < 65536)) || die "bad Bolt port '$PORT'"
-  [[ "$cmd" != start ]] || mkdir -p "$DATA"
+  [[ "$cmd" != start && "$cmd" != import ]] || mkdir -p "$DATA"
   if [[ -d "$DATA" ]]; then DATA="$(cd "$DATA" && pwd)"; fi
   PIDFILE="${PIDFILE:-$DATA/launcher.pid}"
 }
@@ -222,6 +227,32 @@ status() {
   fi
 }
 
+# Replace the graph of the data directory with the CSV files of a neo4jstore.CSVWriter (the
+# arguments are in CSV_DIR/import.args), with Neo4j's offline importer (neo4j-admin database
+# import full, from the launcher's own Maven artifacts). The embedded DBMS's home is the data
+# directory, so the store lands where start opens it. Then start, and run the store's
+# FinishAdminImport (synth -admin-import does all of it).
+import_csv() {
+  build
+  [[ -n "$CSV" && -f "$CSV/import.args" ]] ||
+    die "import needs --csv DIR holding import.args (written by neo4jstore.CSVWriter, e.g. through synth -admin-import)"
+  local pid
+  if pid="$(running_pid)"; then
+    die "Neo4j runs on $DATA (pid $pid): stop it first (the import replaces its graph, offline)"
+  fi
+  local args=() t0=$SECONDS log
+  CSV="$(cd "$CSV" && pwd)"
+  log="$CSV/import.log"
+  mapfile -t args <"$CSV/import.args"
+  say "importing $CSV into $DATA (neo4j-admin database import full)..."
+  if ! (cd "$CSV" && NEO4J_HOME="$DATA" java ${NEO4J_IMPORT_JAVA_OPTS:-} -cp "$PROJECT/target/lib/*" \
+    org.neo4j.cli.AdminTool database import full neo4j --overwrite-destination=true "${args[@]}") >"$log" 2>&1; then
+    tail -n 30 "$log" >&2
+    die "the import failed (full log: $log)"
+  fi
+  say "imported in $((SECONDS - t0)) s (log: $log)"
+}
+
 cmd="${1:-}"
 shift || true
 case "$cmd" in
@@ -230,5 +261,6 @@ case "$cmd" in
   stop) parse "$@"; stop ;;
   status) parse "$@"; status ;;
   reset) parse "$@"; reset ;;
-  *) echo "usage: scripts/neo4j.sh build|start|stop|status|reset [--port N] [--data DIR] [--password PW] [--pid-file F]" >&2; exit 2 ;;
+  import) parse "$@"; import_csv ;;
+  *) echo "usage: scripts/neo4j.sh build|start|stop|status|reset|import [--port N] [--data DIR] [--password PW] [--pid-file F] [--csv DIR]" >&2; exit 2 ;;
 esac
