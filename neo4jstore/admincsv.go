@@ -2,13 +2,16 @@ package neo4jstore
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
@@ -21,8 +24,7 @@ import (
 // import runs it), with the very properties BulkImport stores (nodeProps, relProps, labelsFor).
 // What the CSV cannot say is finished on the running database by FinishAdminImport: CSV has
 // no empty list (an empty field is no property), and degrees are only known once every
-// relationship is in, so Migrate's backfill counts them (as for a graph written before
-// migration 002).
+// relationship is in.
 
 // csvArrayDelimiter separates list elements inside a field (passed to the import tool as
 // --array-delimiter=U+001F): a control character no text of the graph holds (checked).
@@ -57,18 +59,26 @@ type csvFile struct {
 	name string
 	f    *os.File
 	w    *bufio.Writer
-	cols []string // property columns, after the fixed ones
 }
 
 // CSVWriter writes batches of nodes and relationships into one directory: one file per node
-// type and per relationship type. Not safe for concurrent use.
+// type and per relationship type. Each batch is formatted by as many goroutines as there are
+// CPUs, in contiguous parts written in order (the files are the same as from one goroutine).
+// Not safe for concurrent use.
 type CSVWriter struct {
 	dir                 string
 	now                 string
 	files               map[string]*csvFile
+	cols                map[string][]string // file -> property columns
 	emptyNode, emptyRel map[string]bool
+	multiline           bool // some value holds a line break
 	nodes, rels         int
 }
+
+const (
+	csvNodeFixed = "id:ID,:LABEL,createdAt:datetime,updatedAt:datetime,version:long"
+	csvRelFixed  = ":START_ID,:END_ID,:TYPE,id,createdAt:datetime,updatedAt:datetime,version:long"
+)
 
 // NewCSVWriter creates dir (which must not exist or be empty) for the CSV files.
 func NewCSVWriter(dir string) (*CSVWriter, error) {
@@ -80,8 +90,34 @@ func NewCSVWriter(dir string) (*CSVWriter, error) {
 	} else if len(ents) > 0 {
 		return nil, fmt.Errorf("csv directory %s is not empty", dir)
 	}
+	// The columns of each file: the keys nodeProps and relProps give (always all of them).
+	cols := map[string][]string{}
+	for _, t := range kg.NodeTypes {
+		cols["nodes-"+t] = sortedKeys(nodeProps(kg.Node{Type: t}))
+	}
+	for _, t := range kg.RelTypes {
+		cols["rels-"+t] = sortedKeys(relProps(kg.Relationship{Type: t}))
+	}
 	return &CSVWriter{dir: dir, now: time.Now().UTC().Format(time.RFC3339Nano), files: map[string]*csvFile{},
-		emptyNode: map[string]bool{}, emptyRel: map[string]bool{}}, nil
+		cols: cols, emptyNode: map[string]bool{}, emptyRel: map[string]bool{}}, nil
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// csvPart is the formatted lines of a contiguous part of a batch.
+type csvPart struct {
+	lines               map[string]*bytes.Buffer // file -> lines
+	order               []string                 // files in first-use order
+	emptyNode, emptyRel map[string]bool
+	multiline           bool
+	err                 error
 }
 
 // Write appends one batch. Node and relationship types outside kg's allow-lists are refused;
@@ -91,51 +127,95 @@ func (w *CSVWriter) Write(nodes []kg.Node, rels []kg.Relationship) error {
 		if !kg.IsNodeType(n.Type) {
 			return kg.Invalid("nodes", "%q is not a node type (node %q)", n.Type, n.ID)
 		}
-		f, err := w.file("nodes-"+n.Type, nodeProps(n), "id:ID,:LABEL,createdAt:datetime,updatedAt:datetime")
-		if err != nil {
-			return err
-		}
-		labels := strings.ReplaceAll(strings.TrimPrefix(labelsFor(n.Type), ":"), ":", csvArrayDelimiter)
-		if err := w.row(f, []string{quoteCSV(n.ID), labels, w.now, w.now}, nodeProps(n), w.emptyNode, "node "+n.ID); err != nil {
-			return err
-		}
-		w.nodes++
 	}
 	for _, r := range rels {
 		if !kg.IsRelType(r.Type) {
 			return kg.Invalid("relationships", "%q is not a relationship type (relationship %q)", r.Type, r.ID)
 		}
+	}
+	k := max(1, runtime.GOMAXPROCS(0))
+	parts := make([]csvPart, k)
+	var wg sync.WaitGroup
+	for i := range parts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			nlo, nhi := len(nodes)*i/k, len(nodes)*(i+1)/k
+			rlo, rhi := len(rels)*i/k, len(rels)*(i+1)/k
+			parts[i].err = w.format(&parts[i], nodes[nlo:nhi], rels[rlo:rhi])
+		}()
+	}
+	wg.Wait()
+	for i := range parts {
+		p := &parts[i]
+		if p.err != nil {
+			return p.err
+		}
+		for _, name := range p.order {
+			f, err := w.file(name)
+			if err != nil {
+				return err
+			}
+			if _, err := f.w.Write(p.lines[name].Bytes()); err != nil {
+				return err
+			}
+		}
+		for k := range p.emptyNode {
+			w.emptyNode[k] = true
+		}
+		for k := range p.emptyRel {
+			w.emptyRel[k] = true
+		}
+		w.multiline = w.multiline || p.multiline
+	}
+	w.nodes += len(nodes)
+	w.rels += len(rels)
+	return nil
+}
+
+// format formats nodes and relationships into p (it reads only w's fixed fields).
+func (w *CSVWriter) format(p *csvPart, nodes []kg.Node, rels []kg.Relationship) error {
+	p.lines, p.emptyNode, p.emptyRel = map[string]*bytes.Buffer{}, map[string]bool{}, map[string]bool{}
+	buf := func(name string) *bytes.Buffer {
+		b := p.lines[name]
+		if b == nil {
+			b = &bytes.Buffer{}
+			p.lines[name] = b
+			p.order = append(p.order, name)
+		}
+		return b
+	}
+	for _, n := range nodes {
+		name := "nodes-" + n.Type
+		labels := strings.ReplaceAll(strings.TrimPrefix(labelsFor(n.Type), ":"), ":", csvArrayDelimiter)
+		if err := p.row(buf(name), name, w.cols[name], []string{p.quote(n.ID), labels, w.now, w.now, "1"}, nodeProps(n), p.emptyNode, "node "+n.ID); err != nil {
+			return err
+		}
+	}
+	for _, r := range rels {
 		id := r.ID
 		if id == "" {
 			id = kg.DefaultRelID(r.From, r.Type, r.To)
 		}
-		p := relProps(r)
-		f, err := w.file("rels-"+r.Type, p, ":START_ID,:END_ID,:TYPE,id,createdAt:datetime,updatedAt:datetime")
-		if err != nil {
+		name := "rels-" + r.Type
+		if err := p.row(buf(name), name, w.cols[name], []string{p.quote(r.From), p.quote(r.To), r.Type, p.quote(id), w.now, w.now, "1"}, relProps(r), p.emptyRel, "relationship "+id); err != nil {
 			return err
 		}
-		if err := w.row(f, []string{quoteCSV(r.From), quoteCSV(r.To), r.Type, quoteCSV(id), w.now, w.now}, p, w.emptyRel, "relationship "+id); err != nil {
-			return err
-		}
-		w.rels++
 	}
 	return nil
 }
 
 // file returns the open file of a node or relationship type, creating it with its header:
-// the fixed columns, then the properties of the first row (nodeProps and relProps always give
-// every key), each with its CSV type.
-func (w *CSVWriter) file(name string, props map[string]any, fixed string) (*csvFile, error) {
+// the fixed columns, then the property columns, each with its CSV type.
+func (w *CSVWriter) file(name string) (*csvFile, error) {
 	if f := w.files[name]; f != nil {
 		return f, nil
 	}
-	cols := make([]string, 0, len(props))
-	for k := range props {
-		cols = append(cols, k)
+	header := []string{csvNodeFixed}
+	if strings.HasPrefix(name, "rels-") {
+		header = []string{csvRelFixed}
 	}
-	slices.Sort(cols)
-	header := []string{fixed}
-	for _, k := range cols {
+	for _, k := range w.cols[name] {
 		switch {
 		case csvListProps[k]:
 			header = append(header, k+":string[]")
@@ -151,7 +231,7 @@ func (w *CSVWriter) file(name string, props map[string]any, fixed string) (*csvF
 	if err != nil {
 		return nil, err
 	}
-	f := &csvFile{name: name + ".csv", f: fh, w: bufio.NewWriterSize(fh, 1<<20), cols: cols}
+	f := &csvFile{name: name + ".csv", f: fh, w: bufio.NewWriterSize(fh, 1<<20)}
 	if _, err := f.w.WriteString(strings.Join(header, ",") + "\n"); err != nil {
 		return nil, err
 	}
@@ -159,25 +239,25 @@ func (w *CSVWriter) file(name string, props map[string]any, fixed string) (*csvF
 	return f, nil
 }
 
-// row writes one line: the fixed fields, then the properties in the header's order. A
+// row formats one line: the fixed fields, then the properties in the columns' order. A
 // property absent from the map is absent from the graph (empty field); a string is always
 // quoted, so "" stays an empty string.
-func (w *CSVWriter) row(f *csvFile, fixed []string, props map[string]any, empty map[string]bool, what string) error {
-	if len(props) != len(f.cols) {
-		return fmt.Errorf("%s: %d properties, the file %s has %d columns", what, len(props), f.name, len(f.cols))
+func (p *csvPart) row(b *bytes.Buffer, file string, cols, fixed []string, props map[string]any, empty map[string]bool, what string) error {
+	if len(props) != len(cols) {
+		return fmt.Errorf("%s: %d properties, the file %s.csv has %d columns", what, len(props), file, len(cols))
 	}
 	fields := fixed
-	for _, k := range f.cols {
+	for _, k := range cols {
 		v, ok := props[k]
 		if !ok {
-			return fmt.Errorf("%s: property %q is not a column of %s", what, k, f.name)
+			return fmt.Errorf("%s: property %q is not a column of %s.csv", what, k, file)
 		}
 		var s string
 		switch x := v.(type) {
 		case nil:
 		case string:
 			if !csvListProps[k] && !csvBoolProps[k] && !csvFloatProps[k] {
-				s = quoteCSV(x)
+				s = p.quote(x)
 			}
 		case []string:
 			if !csvListProps[k] {
@@ -197,7 +277,7 @@ func (w *CSVWriter) row(f *csvFile, fixed []string, props map[string]any, empty 
 				s = quoteCSV(csvBlank)
 				break
 			}
-			s = quoteCSV(strings.Join(x, csvArrayDelimiter))
+			s = p.quote(strings.Join(x, csvArrayDelimiter))
 		case bool:
 			if csvBoolProps[k] {
 				s = strconv.FormatBool(x)
@@ -212,8 +292,9 @@ func (w *CSVWriter) row(f *csvFile, fixed []string, props map[string]any, empty 
 		}
 		fields = append(fields, s)
 	}
-	_, err := f.w.WriteString(strings.Join(fields, ",") + "\n")
-	return err
+	b.WriteString(strings.Join(fields, ","))
+	b.WriteByte('\n')
+	return nil
 }
 
 func isEmptyList(v any) bool {
@@ -221,16 +302,25 @@ func isEmptyList(v any) bool {
 	return ok && len(l) == 0
 }
 
-// quoteCSV quotes a field for the import tool: quotes doubled, the whole in quotes (a field may
-// span lines: the tool runs with --multiline-fields=true).
+// quoteCSV quotes a field for the import tool: quotes doubled, the whole in quotes.
 func quoteCSV(s string) string {
 	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
+
+// quote quotes a text value and notes a line break in it: the tool then runs with
+// --multiline-fields=true, which it can only read one line after the other (without line
+// breaks it reads a file in parallel chunks).
+func (p *csvPart) quote(s string) string {
+	if !p.multiline && strings.ContainsAny(s, "\r\n") {
+		p.multiline = true
+	}
+	return quoteCSV(s)
 }
 
 // Close flushes the files and returns the import tool's arguments.
 func (w *CSVWriter) Close() (AdminImport, error) {
 	out := AdminImport{Dir: w.dir, Nodes: w.nodes, Relationships: w.rels,
-		Args: []string{"--array-delimiter=U+001F", "--multiline-fields=true"}}
+		Args: []string{"--array-delimiter=U+001F", "--multiline-fields=" + strconv.FormatBool(w.multiline)}}
 	names := make([]string, 0, len(w.files))
 	for name := range w.files {
 		names = append(names, name)
@@ -267,35 +357,50 @@ func (w *CSVWriter) Close() (AdminImport, error) {
 }
 
 // FinishAdminImport completes a graph loaded by the import tool from a CSVWriter's files, on
-// the running database: the schema (Migrate, whose backfill stores every node's degree and
-// version), then the lists CSV cannot write ([] and [""]), in batches of their own
-// transactions. Run once, right after the import.
-func (s *Store) FinishAdminImport(ctx context.Context, imp AdminImport) error {
-	if err := s.Migrate(ctx); err != nil {
-		return err
-	}
+// the running database, in batches of their own transactions, run concurrently (as many as
+// Neo4j has cores; 5,000 rows each keeps them inside the transaction memory pool of a 1 GB
+// heap): one pass over the nodes stores
+// each node's degree and sets the lists CSV cannot write ([] and [""]), one over the
+// relationships sets theirs (when some have such lists), then Migrate builds the schema over
+// the finished graph (the writes come first: with no index yet, they update none). Run once,
+// right after the import.
+func (s *Store) FinishAdminImport(ctx context.Context, imp AdminImport) (FinishStats, error) {
+	var st FinishStats
 	for _, part := range []struct {
-		match string
-		props []string
-	}{{"MATCH (x:Node)", imp.NodeListFixes}, {"MATCH ()-[x]->()", imp.RelListFixes}} {
-		if len(part.props) == 0 {
-			continue
+		match, degree string
+		props         []string
+		took          *time.Duration
+	}{{"MATCH (x:Node)", "x.degree = COUNT { (x)--() }", imp.NodeListFixes, &st.Nodes}, {"MATCH ()-[x]->()", "", imp.RelListFixes, &st.Relationships}} {
+		set := []string{}
+		if part.degree != "" {
+			set = append(set, part.degree)
 		}
-		var where, set []string
 		for _, p := range part.props {
 			if !csvListProps[p] { // property names become Cypher text: only the known ones
-				return kg.Invalid("props", "%q is not a list property", p)
+				return st, kg.Invalid("props", "%q is not a list property", p)
 			}
-			where = append(where, "x."+p+" IS NULL OR x."+p+" = [$blank]")
+			// Setting a property to the value it holds writes nothing.
 			set = append(set, "x."+p+" = CASE WHEN x."+p+" IS NULL THEN [] WHEN x."+p+" = [$blank] THEN [''] ELSE x."+p+" END")
 		}
-		cypher := part.match + " WHERE " + strings.Join(where, " OR ") +
-			" CALL (x) { SET " + strings.Join(set, ", ") + " } IN TRANSACTIONS OF 10000 ROWS"
-		if err := s.autoCommit(ctx, cypher, map[string]any{"blank": csvBlank}); err != nil {
-			return fmt.Errorf("empty lists after the import: %w", err)
+		if len(set) == 0 {
+			continue
 		}
+		t0 := time.Now()
+		cypher := part.match + " CALL (x) { SET " + strings.Join(set, ", ") + " } IN CONCURRENT TRANSACTIONS OF 5000 ROWS"
+		if err := s.autoCommit(ctx, cypher, map[string]any{"blank": csvBlank}); err != nil {
+			return st, fmt.Errorf("finish the import (degrees, lists): %w", err)
+		}
+		*part.took = time.Since(t0)
 	}
-	return nil
+	t0 := time.Now()
+	err := s.Migrate(ctx)
+	st.Schema = time.Since(t0)
+	return st, err
+}
+
+// FinishStats is how long each pass of FinishAdminImport took.
+type FinishStats struct {
+	Nodes, Relationships, Schema time.Duration
 }
 
 // autoCommit runs one statement in an auto-commit transaction (CALL IN TRANSACTIONS needs one).

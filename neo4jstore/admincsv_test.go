@@ -75,7 +75,7 @@ func TestAdminImportReadsAsBulkImport(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer imported.Close(ctx)
-	if err := imported.FinishAdminImport(ctx, imp); err != nil {
+	if _, err := imported.FinishAdminImport(ctx, imp); err != nil {
 		t.Fatal(err)
 	}
 	checkGraph(t, imported, st)
@@ -193,4 +193,36 @@ func TestCSVWriterRefuses(t *testing.T) {
 	if _, err := neo4jstore.NewCSVWriter(filepath.Dir(filepath.Join(t.TempDir(), "x"))); err != nil {
 		t.Errorf("an empty existing directory: %v", err)
 	}
+}
+
+// BenchmarkCSVWriter measures writing a generated graph as CSV (no Neo4j): the Go side of an
+// offline first load.
+func BenchmarkCSVWriter(b *testing.B) {
+	var batches []synth.Batch
+	if _, err := synth.Generate(synth.Config{Nodes: 20000, Seed: 1, BatchSize: 5000}, func(x synth.Batch) error {
+		batches = append(batches, x)
+		return nil
+	}); err != nil {
+		b.Fatal(err)
+	}
+	rows := 0
+	for _, x := range batches {
+		rows += len(x.Nodes) + len(x.Relationships)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		w, err := neo4jstore.NewCSVWriter(filepath.Join(b.TempDir(), "csv"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, x := range batches {
+			if err := w.Write(x.Nodes, x.Relationships); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if _, err := w.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(rows*b.N)/b.Elapsed().Seconds(), "rows/s")
 }

@@ -3,10 +3,10 @@ package neo4jstore
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 	"golang.org/x/text/unicode/norm"
@@ -34,6 +34,9 @@ var specialFolds = strings.NewReplacer("ß", "ss", "æ", "ae", "œ", "oe", "ø",
 
 // fold lower-cases s and removes accents: "Quédate en México" -> "quedate en mexico".
 func fold(s string) string {
+	if isASCII(s) { // no accent to remove (most text: a fast path for bulk loads)
+		return strings.ToLower(s)
+	}
 	s = specialFolds.Replace(strings.ToLower(s))
 	var b strings.Builder
 	for _, r := range norm.NFD.String(s) {
@@ -44,14 +47,50 @@ func fold(s string) string {
 	return b.String()
 }
 
-var wordRE = regexp.MustCompile(`[\p{L}\p{N}]+`)
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// notWordRune splits words: a word is a run of letters and digits (Unicode L and N).
+func notWordRune(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsNumber(r) }
 
 // foldWords are the words of s, folded; at most max of them (all when max < 0).
-func foldWords(s string, max int) []string { return wordRE.FindAllString(fold(s), max) }
+func foldWords(s string, max int) []string {
+	w := strings.FieldsFunc(fold(s), notWordRune)
+	if max >= 0 && len(w) > max {
+		w = w[:max]
+	}
+	if len(w) == 0 {
+		return nil
+	}
+	return w
+}
 
 // searchKey is the folded form of a whole name or quote: its words joined by single spaces
 // ("U.S." -> "u s"). Two texts with the same key match exactly.
-func searchKey(s string) string { return strings.Join(foldWords(s, -1), " ") }
+func searchKey(s string) string {
+	f := fold(s)
+	var b strings.Builder
+	b.Grow(len(f))
+	inWord := false
+	for _, r := range f {
+		if notWordRune(r) {
+			inWord = false
+			continue
+		}
+		if !inWord && b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		inWord = true
+		b.WriteRune(r)
+	}
+	return b.String()
+}
 
 func joinKeys(texts []string) string {
 	keys := make([]string, len(texts))

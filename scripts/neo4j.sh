@@ -250,6 +250,7 @@ import_csv() {
     tail -n 30 "$log" >&2
     die "the import failed (full log: $log)"
   fi
+  grep -E 'IMPORT DONE|^Imported:|^  [0-9]+ (nodes|relationships|properties)|Peak memory' "$log" | sed 's/^/policygraph:   /' >&2 || true
   say "imported in $((SECONDS - t0)) s (log: $log)"
 }
 
