@@ -19,6 +19,7 @@
 #   NEO4J_PAGECACHE_MB   512              Neo4j page cache
 #   NEO4J_JAVA_OPTS      (empty)          extra JVM options, appended
 #   NEO4J_START_TIMEOUT  90               seconds to wait for Bolt
+#   NEO4J_IMPORT_JAVA_OPTS (empty)        JVM options of the offline importer (import)
 # Logs: <data>/launcher.log (launcher stdout/stderr) and <data>/logs/debug.log (Neo4j).
 set -euo pipefail
 
@@ -245,6 +246,7 @@ import_csv() {
   log="$CSV/import.log"
   mapfile -t args <"$CSV/import.args"
   say "importing $CSV into $DATA (neo4j-admin database import full)..."
+  # shellcheck disable=SC2086 # the options are meant to split
   if ! (cd "$CSV" && NEO4J_HOME="$DATA" java ${NEO4J_IMPORT_JAVA_OPTS:-} -cp "$PROJECT/target/lib/*" \
     org.neo4j.cli.AdminTool database import full neo4j --overwrite-destination=true "${args[@]}") >"$log" 2>&1; then
     tail -n 30 "$log" >&2
