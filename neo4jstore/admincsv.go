@@ -14,8 +14,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
-
 	"github.com/policygraph/policygraph/kg"
 )
 
@@ -146,11 +144,13 @@ func (w *CSVWriter) Write(nodes []kg.Node, rels []kg.Relationship) error {
 		}()
 	}
 	wg.Wait()
+	for i := range parts { // nothing of a refused batch is written
+		if parts[i].err != nil {
+			return parts[i].err
+		}
+	}
 	for i := range parts {
 		p := &parts[i]
-		if p.err != nil {
-			return p.err
-		}
 		for _, name := range p.order {
 			f, err := w.file(name)
 			if err != nil {
@@ -357,13 +357,12 @@ func (w *CSVWriter) Close() (AdminImport, error) {
 }
 
 // FinishAdminImport completes a graph loaded by the import tool from a CSVWriter's files, on
-// the running database, in batches of their own transactions, run concurrently (as many as
-// Neo4j has cores; 5,000 rows each keeps them inside the transaction memory pool of a 1 GB
-// heap): one pass over the nodes stores
-// each node's degree and sets the lists CSV cannot write ([] and [""]), one over the
-// relationships sets theirs (when some have such lists), then Migrate builds the schema over
-// the finished graph (the writes come first: with no index yet, they update none). Run once,
-// right after the import.
+// the running database: one pass over the nodes stores each node's degree and sets the lists
+// CSV cannot write ([] and [""]), one over the relationships sets theirs (when some have such
+// lists), then Migrate builds the schema over the finished graph (the writes come first: with
+// no index yet, they update none). The passes run in batches of their own transactions, as
+// many at once as Neo4j has cores (5,000 rows each keeps them inside the transaction memory
+// pool of a 1 GB heap). Run once, right after the import.
 func (s *Store) FinishAdminImport(ctx context.Context, imp AdminImport) (FinishStats, error) {
 	var st FinishStats
 	for _, part := range []struct {
@@ -401,19 +400,4 @@ func (s *Store) FinishAdminImport(ctx context.Context, imp AdminImport) (FinishS
 // FinishStats is how long each pass of FinishAdminImport took.
 type FinishStats struct {
 	Nodes, Relationships, Schema time.Duration
-}
-
-// autoCommit runs one statement in an auto-commit transaction (CALL IN TRANSACTIONS needs one).
-func (s *Store) autoCommit(ctx context.Context, cypher string, params map[string]any) error {
-	sess := s.driver.NewSession(ctx, neo4j.SessionConfig{DatabaseName: s.db, AccessMode: neo4j.AccessModeWrite})
-	defer sess.Close(ctx)
-	s.queries.Add(1)
-	res, err := sess.Run(ctx, cypher, params)
-	if err == nil {
-		_, err = res.Consume(ctx)
-	}
-	if err != nil {
-		return translate(ctx, err)
-	}
-	return nil
 }

@@ -557,16 +557,9 @@ MATCH ()-[r]->() WHERE r.version IS NULL
 CALL (r) { SET r.version = 1 } IN TRANSACTIONS OF 10000 ROWS`}
 
 func (s *Store) backfillVersions(ctx context.Context) error {
-	sess := s.driver.NewSession(ctx, neo4j.SessionConfig{DatabaseName: s.db, AccessMode: neo4j.AccessModeWrite})
-	defer sess.Close(ctx)
 	for _, cypher := range backfillVersionsCypher {
-		s.queries.Add(1)
-		res, err := sess.Run(ctx, cypher, nil)
-		if err == nil {
-			_, err = res.Consume(ctx)
-		}
-		if err != nil {
-			return fmt.Errorf("backfill versions: %w", translate(ctx, err))
+		if err := s.autoCommit(ctx, cypher, nil); err != nil {
+			return fmt.Errorf("backfill versions: %w", err)
 		}
 	}
 	return nil

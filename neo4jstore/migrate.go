@@ -74,15 +74,8 @@ MATCH (n:Node) WHERE n.nameKey IS NULL OR n.degree IS NULL
 CALL (n) { SET n.nameKey = toLower(n.name), n.degree = COUNT { (n)--() } } IN TRANSACTIONS OF 10000 ROWS`
 
 func (s *Store) backfill(ctx context.Context) error {
-	sess := s.driver.NewSession(ctx, neo4j.SessionConfig{DatabaseName: s.db, AccessMode: neo4j.AccessModeWrite})
-	defer sess.Close(ctx)
-	s.queries.Add(1)
-	res, err := sess.Run(ctx, backfillCypher, nil)
-	if err == nil {
-		_, err = res.Consume(ctx)
-	}
-	if err != nil {
-		return fmt.Errorf("backfill nameKey and degree: %w", translate(ctx, err))
+	if err := s.autoCommit(ctx, backfillCypher, nil); err != nil {
+		return fmt.Errorf("backfill nameKey and degree: %w", err)
 	}
 	return nil
 }

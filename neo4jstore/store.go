@@ -301,3 +301,19 @@ func errorKind(err error) error {
 	}
 	return err
 }
+
+// autoCommit runs one statement in an auto-commit transaction (CALL IN TRANSACTIONS needs one:
+// the backfills of Migrate, FinishAdminImport). The error is translated.
+func (s *Store) autoCommit(ctx context.Context, cypher string, params map[string]any) error {
+	sess := s.driver.NewSession(ctx, neo4j.SessionConfig{DatabaseName: s.db, AccessMode: neo4j.AccessModeWrite})
+	defer sess.Close(ctx)
+	s.queries.Add(1)
+	res, err := sess.Run(ctx, cypher, params)
+	if err == nil {
+		_, err = res.Consume(ctx)
+	}
+	if err != nil {
+		return translate(ctx, err)
+	}
+	return nil
+}
