@@ -67,6 +67,12 @@ func TestAdminImportReadsAsBulkImport(t *testing.T) {
 	script("import", "--data", data, "--csv", csvDir)
 	script("start", "--port", strconv.Itoa(port), "--data", data, "--password", password)
 	t.Cleanup(func() { script("stop", "--data", data) })
+	// While that Neo4j runs, the import refuses to replace its graph.
+	cmd := exec.Command("bash", filepath.Join("..", "scripts", "neo4j.sh"), "import", "--data", data, "--csv", csvDir)
+	cmd.Env = append(os.Environ(), "NEO4J_PID_FILE=") // its own pid file, in data
+	if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "stop it first") {
+		t.Errorf("import into a running Neo4j: %v\n%s; want a refusal", err, out)
+	}
 
 	icfg := neo4jstore.Config{URI: fmt.Sprintf("bolt://127.0.0.1:%d", port), User: "neo4j", Password: password,
 		Database: "neo4j", QueryTimeout: 2 * time.Minute}
