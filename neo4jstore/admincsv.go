@@ -44,7 +44,6 @@ var (
 // AdminImport is what a CSVWriter wrote: the import tool's arguments (file names relative to
 // the directory) and what FinishAdminImport must complete.
 type AdminImport struct {
-	Dir                  string
 	Args                 []string
 	Nodes, Relationships int
 	// NodeListFixes and RelListFixes are the list properties some node (relationship) has
@@ -319,7 +318,7 @@ func (p *csvPart) quote(s string) string {
 
 // Close flushes the files and returns the import tool's arguments.
 func (w *CSVWriter) Close() (AdminImport, error) {
-	out := AdminImport{Dir: w.dir, Nodes: w.nodes, Relationships: w.rels,
+	out := AdminImport{Nodes: w.nodes, Relationships: w.rels,
 		Args: []string{"--array-delimiter=U+001F", "--multiline-fields=" + strconv.FormatBool(w.multiline)}}
 	names := make([]string, 0, len(w.files))
 	for name := range w.files {

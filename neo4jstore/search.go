@@ -59,16 +59,12 @@ func isASCII(s string) bool {
 // notWordRune splits words: a word is a run of letters and digits (Unicode L and N).
 func notWordRune(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsNumber(r) }
 
-// foldWords are the words of s, folded; at most max of them (all when max < 0).
-func foldWords(s string, max int) []string {
-	w := strings.FieldsFunc(fold(s), notWordRune)
-	if max >= 0 && len(w) > max {
-		w = w[:max]
+// foldWords are the words of s, folded (nil when there is none).
+func foldWords(s string) []string {
+	if w := strings.FieldsFunc(fold(s), notWordRune); len(w) > 0 {
+		return w
 	}
-	if len(w) == 0 {
-		return nil
-	}
-	return w
+	return nil
 }
 
 // searchKey is the folded form of a whole name or quote: its words joined by single spaces
@@ -147,7 +143,7 @@ type parsedQuery struct {
 // character is dropped), each matched exactly or as a prefix, all required. The query is
 // empty when no word is left (only stop words or punctuation): nothing matches it.
 func parseQuery(text string) parsedQuery {
-	all := foldWords(text, -1)
+	all := foldWords(text)
 	q := parsedQuery{key: strings.Join(all, " "), words: []string{}}
 	var terms []string
 	for _, w := range all {

@@ -364,7 +364,7 @@ func DeriveNodeID(nodeType, name string) string {
 		return ""
 	}
 	id := spec.IDPrefix
-	for _, w := range foldWords(name, -1) {
+	for _, w := range foldWords(name) {
 		next := id + w
 		if id != spec.IDPrefix {
 			next = id + "-" + w
