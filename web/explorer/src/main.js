@@ -1405,8 +1405,36 @@ renderer.on('doubleClickEdge', (e) => {
   e.preventSigmaDefault();
   select({ kind: 'edge', id: e.edge });
 });
-renderer.on('clickStage', () => {
+// A relationship is drawn about 1.5 px wide, and sigma picks edges from a half-resolution
+// buffer, so a click exactly on the line can miss it. A click on the empty canvas within
+// EDGE_CLICK_TOLERANCE px of a drawn relationship selects the nearest one instead.
+const EDGE_CLICK_TOLERANCE = 6;
+function edgeNear(p) {
+  let best = null;
+  let bestDist = EDGE_CLICK_TOLERANCE;
+  for (const e of visibleEdges()) {
+    const [s, t] = graph.extremities(e);
+    const a = nodeViewport(s);
+    const b = nodeViewport(t);
+    const dx = b.x - a.x;
+    const dy = b.y - a.y;
+    const len2 = dx * dx + dy * dy;
+    const k = len2 === 0 ? 0 : Math.max(0, Math.min(1, ((p.x - a.x) * dx + (p.y - a.y) * dy) / len2));
+    const d = Math.hypot(p.x - (a.x + k * dx), p.y - (a.y + k * dy));
+    if (d <= bestDist) {
+      best = e;
+      bestDist = d;
+    }
+  }
+  return best;
+}
+renderer.on('clickStage', ({ event }) => {
   if (Date.now() - lastDragEnd < 250) return;
+  const edge = edgeNear(event);
+  if (edge) {
+    select({ kind: 'edge', id: edge });
+    return;
+  }
   if (state.selected) clearSelection();
 });
 renderer.on('enterNode', ({ node }) => {
