@@ -337,6 +337,8 @@ test('clicking a relationship shows its quote and source in the side panel', asy
       throw new Error(`clicking 3 px beside the midpoint of ${target.edge}, at (${pt.x}, ${pt.y}), ${target.clearance.toFixed(1)}px clear, selected ${got.selected} (element under the point: ${got.under})`);
     }
   }
+  // Near the line, the pointer says that a click selects it.
+  assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector('#graph canvas.sigma-mouse')).cursor), 'pointer');
   const quote = page.locator('#panel .quote', { hasText: target.quote.slice(0, 60) });
   await quote.waitFor({ state: 'visible' });
   assert.equal((await quote.first().innerText()).trim(), target.quote.trim());

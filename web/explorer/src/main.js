@@ -1449,6 +1449,11 @@ renderer.on('leaveNode', () => {
 });
 renderer.on('enterEdge', () => container.classList.add('pointer'));
 renderer.on('leaveEdge', () => container.classList.remove('pointer'));
+// The pointer also shows where a click selects a relationship by EDGE_CLICK_TOLERANCE.
+// sigma reports the move to the body before it reports leaving a node: decide after both.
+renderer.on('moveBody', ({ event }) => {
+  queueMicrotask(() => container.classList.toggle('edge-near', !hovered && !dragged && edgeNear(event) !== null));
+});
 
 renderer.on('downNode', ({ node, event }) => {
   if (!(event.original instanceof MouseEvent)) return; // touch: taps and pans only
