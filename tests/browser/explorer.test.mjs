@@ -176,6 +176,31 @@ async function colouredPixels(p = page) {
   }
 }
 
+// How far the drawing departs from the background (#f6f7f9) in a (2r+1)-pixel square around a
+// page point: the largest drop of r+g+b below the background's (0 = nothing drawn there).
+async function inkAt(pt, r = 3, p = page) {
+  const png = await p.screenshot({ clip: { x: Math.round(pt.x) - r, y: Math.round(pt.y) - r, width: 2 * r + 1, height: 2 * r + 1 } });
+  const blank = await context.newPage();
+  try {
+    return await blank.evaluate(async (b64) => {
+      const img = new Image();
+      img.src = `data:image/png;base64,${b64}`;
+      await img.decode();
+      const c = document.createElement('canvas');
+      c.width = img.width;
+      c.height = img.height;
+      const ctx = c.getContext('2d');
+      ctx.drawImage(img, 0, 0);
+      const d = ctx.getImageData(0, 0, c.width, c.height).data;
+      let drop = 0;
+      for (let i = 0; i < d.length; i += 4) drop = Math.max(drop, 0xf6 + 0xf7 + 0xf9 - d[i] - d[i + 1] - d[i + 2]);
+      return drop;
+    }, png.toString('base64'));
+  } finally {
+    await blank.close();
+  }
+}
+
 async function graphql(query, variables = {}) {
   const res = await fetch(`${base}/graphql`, {
     method: 'POST',
@@ -439,6 +464,66 @@ test('a copied link reopens the same view', async () => {
   });
   await other.close();
   assert.deepEqual(got, want);
+});
+
+test('two relationships between the same two nodes are drawn as two curves, each clickable', async () => {
+  // PRESSURES and ALLIES_WITH join the two governments, one each way.
+  const a = 'org:us-government';
+  const b = 'org:gobierno-de-mexico';
+  await open(`/explore?id=${a},${b}`);
+  // Where each curve is now (the side panel opening moves the canvas): its middle, in page
+  // pixels, is the chord's midpoint moved by c/2 x (dy, -dx) for sigma's quadratic curve of
+  // curvature c (viewport pixels, y down).
+  const geometry = () => page.evaluate(([a, b]) => {
+    const ex = window.__explorer;
+    const g = ex.graph;
+    const box = document.getElementById('graph').getBoundingClientRect();
+    const p = ex.nodeViewport(a);
+    const q = ex.nodeViewport(b);
+    return {
+      edges: [...new Set([...g.edges(a, b), ...g.edges(b, a)])].sort().map((e) => {
+        const [s, t] = g.extremities(e);
+        const u = ex.nodeViewport(s);
+        const v = ex.nodeViewport(t);
+        const c = g.getEdgeAttribute(e, 'curvature');
+        return {
+          e,
+          c,
+          quote: g.getEdgeAttribute(e, 'rel').citations[0].quote,
+          mid: { x: box.left + (u.x + v.x) / 2 + (c / 2) * (v.y - u.y), y: box.top + (u.y + v.y) / 2 - (c / 2) * (v.x - u.x) },
+        };
+      }),
+      chord: { x: box.left + (p.x + q.x) / 2, y: box.top + (p.y + q.y) / 2, len: Math.hypot(q.x - p.x, q.y - p.y) },
+    };
+  }, [a, b]);
+  const geo = await geometry();
+  assert.equal(geo.edges.length, 2, `want the 2 relationships between ${a} and ${b} on the canvas, got ${geo.edges.map((x) => x.e)}`);
+  for (const x of geo.edges) assert.ok(Math.abs(x.c) > 0.1, `${x.e} is drawn straight (curvature ${x.c})`);
+  const gap = Math.hypot(geo.edges[0].mid.x - geo.edges[1].mid.x, geo.edges[0].mid.y - geo.edges[1].mid.y);
+  assert.ok(gap > 30, `the two curves pass ${gap.toFixed(1)}px apart (chord ${geo.chord.len.toFixed(0)}px)`);
+  // Drawn where computed: ink at the middle of each curve, none on the straight line between.
+  for (const x of geo.edges) {
+    const ink = await inkAt(x.mid);
+    assert.ok(ink > 60, `nothing drawn at the middle of ${x.e} (${x.mid.x.toFixed(1)}, ${x.mid.y.toFixed(1)}): drop ${ink}`);
+  }
+  const straight = await inkAt(geo.chord, 2);
+  assert.ok(straight < 30, `something is drawn on the straight line between ${a} and ${b}: drop ${straight}`);
+  // Each curve, clicked at its middle, shows its own citation.
+  for (const { e } of geo.edges) {
+    await idle();
+    const x = (await geometry()).edges.find((y) => y.e === e);
+    await page.mouse.click(x.mid.x, x.mid.y);
+    await page.waitForFunction((id) => window.__explorer.state.selected?.id === id, e, { timeout: 10_000 })
+      .catch(async () => assert.fail(`clicking the middle of ${e} selected ${await page.evaluate(() => window.__explorer.state.selected?.id ?? 'nothing')}`));
+    await page.locator('#panel .quote', { hasText: x.quote.slice(0, 60) }).waitFor({ state: 'visible' });
+    // The selected one is drawn dark (#1d232b) along its own curve, the other stays light grey.
+    await idle();
+    const now = (await geometry()).edges;
+    const own = await inkAt(now.find((y) => y.e === e).mid);
+    const other = await inkAt(now.find((y) => y.e !== e).mid);
+    assert.ok(own > 400 && other < 350, `selected ${e}: darkness ${own} at its middle, ${other} at the other's: the curves are not where they are computed`);
+  }
+  await shot('parallel');
 });
 
 test('"Download GEXF" gives the visible nodes and relationships as a GEXF file', async () => {

@@ -16,6 +16,7 @@
 // With none of id and focus, the page opens on the most connected actors (rank).
 import { MultiDirectedGraph } from 'graphology';
 import Sigma from 'sigma';
+import { EdgeCurvedArrowProgram } from '@sigma/edge-curve';
 import FA2Layout from 'graphology-layout-forceatlas2/worker';
 import forceAtlas2 from 'graphology-layout-forceatlas2';
 import { NodeShapeProgram, polygonPoints } from './shapes.js';
@@ -48,6 +49,9 @@ const EDGE_DIM = '#e3e7ec';
 const NODE_DIM = '#d5dae0';
 const PATH_COLOR = '#e6007e';
 const SELECT_COLOR = '#1d232b';
+// Relationships between the same two nodes are drawn as curves this far apart (sigma's
+// curvature: the control point's offset from the midpoint, as a share of the line's length).
+const CURVE_STEP = 0.35;
 
 const NEIGHBOR_LIMIT = 100; // nodes per expansion (the API allows 500)
 const SEED_ACTORS = 10; // actors shown by /explore with nothing to focus on
@@ -300,8 +304,43 @@ function addRelationship(r) {
     size: 1.5,
     color: EDGE_COLOR,
     type: 'arrow',
+    curvature: 0,
   });
+  curvePair(r.from.id, r.to.id);
   return true;
+}
+
+// Spreads the relationships between two nodes (either way) into curves, so that each can be
+// seen and clicked; a single one stays straight. A curvature is relative to the relationship's
+// own direction, so each is signed from the pair's fixed order (ids sorted).
+function curvePair(a, b) {
+  if (a === b) return;
+  const [lo, hi] = a < b ? [a, b] : [b, a];
+  const edges = [...new Set([...graph.edges(lo, hi), ...graph.edges(hi, lo)])].sort();
+  edges.forEach((e, i) => {
+    const offset = (i - (edges.length - 1) / 2) * CURVE_STEP;
+    const curvature = graph.source(e) === lo ? offset : -offset;
+    graph.mergeEdgeAttributes(e, { curvature, type: curvature === 0 ? 'arrow' : 'curvedArrow' });
+  });
+}
+
+// Where a relationship is drawn, in viewport pixels: its two ends, or points along its curve
+// (the quadratic Bézier curve of @sigma/edge-curve: control point at the midpoint moved by
+// curvature x (dy, -dx), in viewport pixels, y down).
+function edgeLine(e) {
+  const [s, t] = graph.extremities(e);
+  const a = nodeViewport(s);
+  const b = nodeViewport(t);
+  const c = graph.getEdgeAttribute(e, 'curvature') || 0;
+  if (c === 0) return [a, b];
+  const cp = { x: (a.x + b.x) / 2 + c * (b.y - a.y), y: (a.y + b.y) / 2 - c * (b.x - a.x) };
+  const pts = [];
+  for (let i = 0; i <= 16; i++) {
+    const k = i / 16;
+    const u = 1 - k;
+    pts.push({ x: u * u * a.x + 2 * u * k * cp.x + k * k * b.x, y: u * u * a.y + 2 * u * k * cp.y + k * k * b.y });
+  }
+  return pts;
 }
 
 // Merges a Network answer into the graph; returns the ids of the nodes it added.
@@ -471,7 +510,8 @@ const renderer = new Sigma(graph, container, {
   nodeProgramClasses: { shape: NodeShapeProgram },
   defaultNodeType: 'shape',
   defaultEdgeType: 'arrow',
-  enableEdgeEvents: true,
+  edgeProgramClasses: { curvedArrow: EdgeCurvedArrowProgram },
+  enableEdgeEvents: false, // relationships are hit-tested by edgeNear (see there)
   renderEdgeLabels: true,
   zIndex: true,
   labelFont: 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif',
@@ -1400,30 +1440,29 @@ renderer.on('doubleClickNode', (e) => {
   e.preventSigmaDefault();
   onNodeClick(e);
 });
-renderer.on('clickEdge', ({ edge }) => select({ kind: 'edge', id: edge }));
-renderer.on('doubleClickEdge', (e) => {
-  e.preventSigmaDefault();
-  select({ kind: 'edge', id: e.edge });
-});
-// A relationship is drawn about 1.5 px wide, and sigma picks edges from a half-resolution
-// buffer, so a click exactly on the line can miss it. A click on the empty canvas within
-// EDGE_CLICK_TOLERANCE px of a drawn relationship selects the nearest one instead.
+// Relationships are hit-tested here, not by sigma (enableEdgeEvents is off): sigma picks edges
+// by reading one pixel of a half-resolution buffer, where a 1.5 px line has gaps, and its
+// picking of curved edges (@sigma/edge-curve) does not follow the drawn curve. A click on the
+// canvas (not on a node) within EDGE_CLICK_TOLERANCE px of a drawn relationship selects the
+// nearest one, measured along what edgeLine says is drawn.
 const EDGE_CLICK_TOLERANCE = 6;
 function edgeNear(p) {
   let best = null;
   let bestDist = EDGE_CLICK_TOLERANCE;
   for (const e of visibleEdges()) {
-    const [s, t] = graph.extremities(e);
-    const a = nodeViewport(s);
-    const b = nodeViewport(t);
-    const dx = b.x - a.x;
-    const dy = b.y - a.y;
-    const len2 = dx * dx + dy * dy;
-    const k = len2 === 0 ? 0 : Math.max(0, Math.min(1, ((p.x - a.x) * dx + (p.y - a.y) * dy) / len2));
-    const d = Math.hypot(p.x - (a.x + k * dx), p.y - (a.y + k * dy));
-    if (d <= bestDist) {
-      best = e;
-      bestDist = d;
+    const pts = edgeLine(e);
+    for (let i = 1; i < pts.length; i++) {
+      const a = pts[i - 1];
+      const b = pts[i];
+      const dx = b.x - a.x;
+      const dy = b.y - a.y;
+      const len2 = dx * dx + dy * dy;
+      const k = len2 === 0 ? 0 : Math.max(0, Math.min(1, ((p.x - a.x) * dx + (p.y - a.y) * dy) / len2));
+      const d = Math.hypot(p.x - (a.x + k * dx), p.y - (a.y + k * dy));
+      if (d <= bestDist) {
+        best = e;
+        bestDist = d;
+      }
     }
   }
   return best;
@@ -1437,6 +1476,14 @@ renderer.on('clickStage', ({ event }) => {
   }
   if (state.selected) clearSelection();
 });
+// sigma reports a second click within doubleClickTimeout as a double click only (and zooms on
+// it): on a relationship, handle it as the click it also is, without the zoom.
+renderer.on('doubleClickStage', (e) => {
+  const edge = edgeNear(e.event);
+  if (!edge) return;
+  e.preventSigmaDefault();
+  select({ kind: 'edge', id: edge });
+});
 renderer.on('enterNode', ({ node }) => {
   hovered = node;
   container.classList.add('pointer');
@@ -1447,9 +1494,7 @@ renderer.on('leaveNode', () => {
   container.classList.remove('pointer');
   renderer.refresh();
 });
-renderer.on('enterEdge', () => container.classList.add('pointer'));
-renderer.on('leaveEdge', () => container.classList.remove('pointer'));
-// The pointer also shows where a click selects a relationship by EDGE_CLICK_TOLERANCE.
+// The pointer shows where a click selects a relationship.
 // sigma reports the move to the body before it reports leaving a node: decide after both.
 renderer.on('moveBody', ({ event }) => {
   queueMicrotask(() => container.classList.toggle('edge-near', !hovered && !dragged && edgeNear(event) !== null));
@@ -1720,6 +1765,7 @@ window.__explorer = {
   visibleNodes,
   visibleEdges,
   nodeViewport,
+  edgeLine,
   stopLayout,
   hovered: () => hovered,
   isIdle: () => booted && pending === 0 && jobs === 0 && !layoutRunning,
