@@ -201,6 +201,34 @@ async function inkAt(pt, r = 3, p = page) {
   }
 }
 
+// The relationships between nodes a and b on the canvas, where each is drawn now: the middle of
+// its curve in page pixels (the chord's midpoint moved by c/2 x (dy, -dx) for sigma's quadratic
+// curve of curvature c, viewport pixels, y down), and the chord's midpoint.
+async function pairGeometry(a, b, p = page) {
+  return p.evaluate(([a, b]) => {
+    const ex = window.__explorer;
+    const g = ex.graph;
+    const box = document.getElementById('graph').getBoundingClientRect();
+    const u0 = ex.nodeViewport(a);
+    const v0 = ex.nodeViewport(b);
+    const chord = { x: box.left + (u0.x + v0.x) / 2, y: box.top + (u0.y + v0.y) / 2, len: Math.hypot(v0.x - u0.x, v0.y - u0.y) };
+    return {
+      edges: [...new Set([...g.edges(a, b), ...g.edges(b, a)])].sort().map((e) => {
+        const [s, t] = g.extremities(e);
+        const u = ex.nodeViewport(s);
+        const v = ex.nodeViewport(t);
+        const c = g.getEdgeAttribute(e, 'curvature');
+        const mid = { x: box.left + (u.x + v.x) / 2 + (c / 2) * (v.y - u.y), y: box.top + (u.y + v.y) / 2 - (c / 2) * (v.x - u.x) };
+        const d = Math.hypot(mid.x - chord.x, mid.y - chord.y) || 1;
+        // away from the chord, beyond the curve: off it, and farther from the other curve
+        const out = { x: (mid.x - chord.x) / d, y: (mid.y - chord.y) / d };
+        return { e, c, quote: g.getEdgeAttribute(e, 'rel').citations[0].quote, mid, out };
+      }),
+      chord,
+    };
+  }, [a, b]);
+}
+
 async function graphql(query, variables = {}) {
   const res = await fetch(`${base}/graphql`, {
     method: 'POST',
@@ -471,31 +499,7 @@ test('two relationships between the same two nodes are drawn as two curves, each
   const a = 'org:us-government';
   const b = 'org:gobierno-de-mexico';
   await open(`/explore?id=${a},${b}`);
-  // Where each curve is now (the side panel opening moves the canvas): its middle, in page
-  // pixels, is the chord's midpoint moved by c/2 x (dy, -dx) for sigma's quadratic curve of
-  // curvature c (viewport pixels, y down).
-  const geometry = () => page.evaluate(([a, b]) => {
-    const ex = window.__explorer;
-    const g = ex.graph;
-    const box = document.getElementById('graph').getBoundingClientRect();
-    const p = ex.nodeViewport(a);
-    const q = ex.nodeViewport(b);
-    return {
-      edges: [...new Set([...g.edges(a, b), ...g.edges(b, a)])].sort().map((e) => {
-        const [s, t] = g.extremities(e);
-        const u = ex.nodeViewport(s);
-        const v = ex.nodeViewport(t);
-        const c = g.getEdgeAttribute(e, 'curvature');
-        return {
-          e,
-          c,
-          quote: g.getEdgeAttribute(e, 'rel').citations[0].quote,
-          mid: { x: box.left + (u.x + v.x) / 2 + (c / 2) * (v.y - u.y), y: box.top + (u.y + v.y) / 2 - (c / 2) * (v.x - u.x) },
-        };
-      }),
-      chord: { x: box.left + (p.x + q.x) / 2, y: box.top + (p.y + q.y) / 2, len: Math.hypot(q.x - p.x, q.y - p.y) },
-    };
-  }, [a, b]);
+  const geometry = () => pairGeometry(a, b);
   const geo = await geometry();
   assert.equal(geo.edges.length, 2, `want the 2 relationships between ${a} and ${b} on the canvas, got ${geo.edges.map((x) => x.e)}`);
   for (const x of geo.edges) assert.ok(Math.abs(x.c) > 0.1, `${x.e} is drawn straight (curvature ${x.c})`);
@@ -508,6 +512,13 @@ test('two relationships between the same two nodes are drawn as two curves, each
   }
   const straight = await inkAt(geo.chord, 2);
   assert.ok(straight < 30, `something is drawn on the straight line between ${a} and ${b}: drop ${straight}`);
+  // A mouse click 10 px beyond a curve is off it (the tolerance is 6 px): nothing selected.
+  {
+    const x = geo.edges[0];
+    await page.mouse.click(x.mid.x + 10 * x.out.x, x.mid.y + 10 * x.out.y);
+    await page.waitForTimeout(400); // past sigma's double-click window
+    assert.equal(await page.evaluate(() => window.__explorer.state.selected?.id ?? null), null, `a click 10 px beyond ${x.e} selected something`);
+  }
   // Each curve, clicked at its middle, shows its own citation.
   for (const { e } of geo.edges) {
     await idle();
@@ -605,6 +616,25 @@ test('drag a node to pin it, "." unpins it, "x" removes it', async () => {
   await page.keyboard.press('x');
   assert.equal(await page.evaluate((n) => window.__explorer.graph.hasNode(n), id), false, '"x" did not remove the node');
   await page.waitForFunction((n) => !new URLSearchParams(location.search).getAll('id').includes(n), id);
+});
+
+test('on a touch screen, a tap 10 px beside a relationship selects it', async () => {
+  const a = 'org:us-government';
+  const b = 'org:gobierno-de-mexico';
+  const mobile = await newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const p = await mobile.newPage();
+  watch(p);
+  try {
+    await open(`/explore?id=${a},${b}`, p);
+    const geo = await pairGeometry(a, b, p);
+    assert.equal(geo.edges.length, 2);
+    const x = geo.edges[1];
+    await p.touchscreen.tap(x.mid.x + 10 * x.out.x, x.mid.y + 10 * x.out.y);
+    await p.waitForFunction((id) => window.__explorer.state.selected?.id === id, x.e, { timeout: 10_000 })
+      .catch(async () => assert.fail(`a tap 10 px beside ${x.e} selected ${await p.evaluate(() => window.__explorer.state.selected?.id ?? 'nothing')}`));
+  } finally {
+    await mobile.close();
+  }
 });
 
 test('a narrow screen (390x844) has no horizontal overflow', async () => {

@@ -1444,11 +1444,13 @@ renderer.on('doubleClickNode', (e) => {
 // by reading one pixel of a half-resolution buffer, where a 1.5 px line has gaps, and its
 // picking of curved edges (@sigma/edge-curve) does not follow the drawn curve. A click on the
 // canvas (not on a node) within EDGE_CLICK_TOLERANCE px of a drawn relationship selects the
-// nearest one, measured along what edgeLine says is drawn.
+// nearest one, measured along what edgeLine says is drawn; a finger's tap, within
+// EDGE_TAP_TOLERANCE px.
 const EDGE_CLICK_TOLERANCE = 6;
-function edgeNear(p) {
+const EDGE_TAP_TOLERANCE = 14;
+function edgeNear(p, tolerance = EDGE_CLICK_TOLERANCE) {
   let best = null;
-  let bestDist = EDGE_CLICK_TOLERANCE;
+  let bestDist = tolerance;
   for (const e of visibleEdges()) {
     const pts = edgeLine(e);
     for (let i = 1; i < pts.length; i++) {
@@ -1467,9 +1469,10 @@ function edgeNear(p) {
   }
   return best;
 }
+const pickTolerance = (event) => (event.original instanceof MouseEvent ? EDGE_CLICK_TOLERANCE : EDGE_TAP_TOLERANCE);
 renderer.on('clickStage', ({ event }) => {
   if (Date.now() - lastDragEnd < 250) return;
-  const edge = edgeNear(event);
+  const edge = edgeNear(event, pickTolerance(event));
   if (edge) {
     select({ kind: 'edge', id: edge });
     return;
@@ -1479,7 +1482,7 @@ renderer.on('clickStage', ({ event }) => {
 // sigma reports a second click within doubleClickTimeout as a double click only (and zooms on
 // it): on a relationship, handle it as the click it also is, without the zoom.
 renderer.on('doubleClickStage', (e) => {
-  const edge = edgeNear(e.event);
+  const edge = edgeNear(e.event, pickTolerance(e.event));
   if (!edge) return;
   e.preventSigmaDefault();
   select({ kind: 'edge', id: edge });
