@@ -517,12 +517,16 @@ test('two relationships between the same two nodes are drawn as two curves, each
     const x = geo.edges[0];
     await page.mouse.click(x.mid.x + 10 * x.out.x, x.mid.y + 10 * x.out.y);
     await page.waitForTimeout(400); // past sigma's double-click window
-    assert.equal(await page.evaluate(() => window.__explorer.state.selected?.id ?? null), null, `a click 10 px beyond ${x.e} selected something`);
+    assert.deepEqual(await page.evaluate(() => [window.__explorer.state.selected?.id ?? null, window.__explorer.hoveredEdge()]), [null, null], `a click 10 px beyond ${x.e} selected or marked something`);
   }
   // Each curve, clicked at its middle, shows its own citation.
   for (const { e } of geo.edges) {
     await idle();
     const x = (await geometry()).edges.find((y) => y.e === e);
+    // Pointing at it marks it as the one a click selects.
+    await page.mouse.move(x.mid.x, x.mid.y);
+    await page.waitForFunction((id) => window.__explorer.hoveredEdge() === id, e, { timeout: 5000 })
+      .catch(async () => assert.fail(`pointing at the middle of ${e} marks ${await page.evaluate(() => window.__explorer.hoveredEdge() ?? 'nothing')}`));
     await page.mouse.click(x.mid.x, x.mid.y);
     await page.waitForFunction((id) => window.__explorer.state.selected?.id === id, e, { timeout: 10_000 })
       .catch(async () => assert.fail(`clicking the middle of ${e} selected ${await page.evaluate(() => window.__explorer.state.selected?.id ?? 'nothing')}`));

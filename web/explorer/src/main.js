@@ -415,6 +415,7 @@ function visibleEdges() {
 }
 
 let hovered = null;
+let hoveredEdge = null; // the relationship a click would select now (edgeNear of the pointer)
 
 // With a date set: the nodes that have a relationship shown (the others are dimmed).
 let activeNodes = null;
@@ -484,7 +485,7 @@ function edgeReducer(id, attrs) {
     res.zIndex = 3;
     res.label = humanType(attrs.relType);
     res.forceLabel = true;
-  } else if ((sel?.kind === 'node' && (sel.id === s || sel.id === t)) || (hovered && (hovered === s || hovered === t))) {
+  } else if (hoveredEdge === id || (sel?.kind === 'node' && (sel.id === s || sel.id === t)) || (hovered && (hovered === s || hovered === t))) {
     if (!state.path?.edges.has(id)) {
       res.color = '#59626e';
       res.size = 2.5;
@@ -1497,10 +1498,20 @@ renderer.on('leaveNode', () => {
   container.classList.remove('pointer');
   renderer.refresh();
 });
-// The pointer shows where a click selects a relationship.
-// sigma reports the move to the body before it reports leaving a node: decide after both.
+// The relationship a click would select (the pointer is on the canvas, not on a node) is drawn
+// darker, with its type, under a pointer cursor. sigma reports the move to the body before it
+// reports leaving a node: decide after both.
 renderer.on('moveBody', ({ event }) => {
-  queueMicrotask(() => container.classList.toggle('edge-near', !hovered && !dragged && edgeNear(event) !== null));
+  queueMicrotask(() => {
+    const o = event.original;
+    const onCanvas = o instanceof MouseEvent && container.contains(o.target) && o.target.tagName === 'CANVAS';
+    const edge = onCanvas && !hovered && !dragged ? edgeNear(event) : null;
+    container.classList.toggle('edge-near', edge !== null);
+    if (edge !== hoveredEdge) {
+      hoveredEdge = edge;
+      renderer.refresh();
+    }
+  });
 });
 
 renderer.on('downNode', ({ node, event }) => {
@@ -1771,6 +1782,7 @@ window.__explorer = {
   edgeLine,
   stopLayout,
   hovered: () => hovered,
+  hoveredEdge: () => hoveredEdge,
   isIdle: () => booted && pending === 0 && jobs === 0 && !layoutRunning,
 };
 
