@@ -283,6 +283,44 @@ test('/explore opens on the most connected actors, drawn with WebGL', async () =
   assert.ok(px > 500, `the canvas shows only ${px} pixels of node colours: WebGL did not draw`);
   // The legend lists every node type with its swatch.
   assert.equal(await page.locator('#node-types input[type=checkbox]').count(), 8);
+  // Labels: many, none covering another, each really drawn (ink in its box on the labels
+  // canvas), and the biggest node's among them.
+  const labels = await page.evaluate(() => {
+    const ex = window.__explorer;
+    const drawn = ex.drawnLabels();
+    const canvas = ex.renderer.getCanvases().labels;
+    const ctx = canvas.getContext('2d');
+    const r = window.devicePixelRatio || 1;
+    const inked = drawn.filter(({ box }) => {
+      const x = Math.max(0, Math.floor(box.x * r));
+      const y = Math.max(0, Math.floor(box.y * r));
+      const w = Math.min(canvas.width - x, Math.ceil(box.w * r));
+      const h = Math.min(canvas.height - y, Math.ceil(box.h * r));
+      if (w <= 0 || h <= 0) return false;
+      const d = ctx.getImageData(x, y, w, h).data;
+      for (let i = 3; i < d.length; i += 4) if (d[i] > 128) return true;
+      return false;
+    }).length;
+    const overlapping = [];
+    for (let i = 0; i < drawn.length; i++) {
+      for (let j = i + 1; j < drawn.length; j++) {
+        const a = drawn[i].box;
+        const b = drawn[j].box;
+        if (a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h) overlapping.push(`${drawn[i].id} / ${drawn[j].id}`);
+      }
+    }
+    const { width, height } = ex.renderer.getDimensions();
+    const onCanvas = ex.visibleNodes().filter((id) => {
+      const v = ex.nodeViewport(id);
+      return v.x > 0 && v.y > 0 && v.x < width - 200 && v.y < height;
+    });
+    const biggest = onCanvas.sort((a, b) => ex.graph.getNodeAttribute(b, 'size') - ex.graph.getNodeAttribute(a, 'size'))[0];
+    return { ids: drawn.map((d) => d.id), inked, overlapping, biggest };
+  });
+  assert.ok(labels.ids.length >= 8, `only ${labels.ids.length} labels drawn: ${labels.ids}`);
+  assert.deepEqual(labels.overlapping, [], 'labels drawn over each other');
+  assert.equal(labels.inked, labels.ids.length, `${labels.ids.length - labels.inked} of the labels said drawn have no ink in their box`);
+  assert.ok(labels.ids.includes(labels.biggest), `the biggest node ${labels.biggest} has no label (drawn: ${labels.ids})`);
   await shot('overview');
 });
 

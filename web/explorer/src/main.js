@@ -16,6 +16,7 @@
 // With none of id and focus, the page opens on the most connected actors (rank).
 import { MultiDirectedGraph } from 'graphology';
 import Sigma from 'sigma';
+import { drawDiscNodeLabel } from 'sigma/rendering';
 import { EdgeCurvedArrowProgram } from '@sigma/edge-curve';
 import FA2Layout from 'graphology-layout-forceatlas2/worker';
 import forceAtlas2 from 'graphology-layout-forceatlas2';
@@ -507,7 +508,39 @@ const container = document.getElementById('graph');
     throw new Error('policygraph explorer: WebGL is not available');
   }
 }
+// Node labels that do not overlap. sigma picks the labels to draw with a coarse grid (one or a
+// few per cell), so labels of nodes in neighbouring cells can still cover each other. Here each
+// frame's labels are collected, then drawn biggest node first (labels sigma must show, of the
+// selected or hovered node, before all), each only where it covers no label drawn already.
+let labelCandidates = [];
+let drawnLabels = []; // { id, box: { x, y, w, h } } of the last frame, for the tests
+function collectLabel(context, data, settings) {
+  if (data.label) labelCandidates.push({ data, settings });
+}
+function labelBox(context, { data, settings }) {
+  const size = settings.labelSize;
+  context.font = `${settings.labelWeight} ${size}px ${settings.labelFont}`;
+  const w = context.measureText(data.label).width;
+  // fillText at (x + size + 3, y + size / 3) on the baseline: ascent ~0.75, descent ~0.25 em
+  return { x: data.x + data.size + 3 - 2, y: data.y + size / 3 - size * 0.75 - 2, w: w + 4, h: size + 4 };
+}
+const overlaps = (a, b) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+function drawLabels() {
+  const context = renderer.getCanvases().labels.getContext('2d');
+  const order = labelCandidates.sort((a, b) => (b.data.forceLabel ? 1 : 0) - (a.data.forceLabel ? 1 : 0) || b.data.size - a.data.size || (a.data.key < b.data.key ? -1 : 1));
+  const drawn = [];
+  for (const c of order) {
+    const box = labelBox(context, c);
+    if (drawn.some((d) => overlaps(d.box, box))) continue;
+    drawn.push({ id: c.data.key, box });
+    drawDiscNodeLabel(context, c.data, c.settings);
+  }
+  drawnLabels = drawn;
+  labelCandidates = [];
+}
+
 const renderer = new Sigma(graph, container, {
+  defaultDrawNodeLabel: collectLabel,
   nodeProgramClasses: { shape: NodeShapeProgram },
   defaultNodeType: 'shape',
   defaultEdgeType: 'arrow',
@@ -523,7 +556,7 @@ const renderer = new Sigma(graph, container, {
   edgeLabelSize: 11,
   edgeLabelColor: { color: '#59626e' },
   labelRenderedSizeThreshold: 6,
-  labelDensity: 0.6,
+  labelDensity: 1,
   minEdgeThickness: 1.2,
   stagePadding: 40,
   minCameraRatio: 0.03,
@@ -532,6 +565,11 @@ const renderer = new Sigma(graph, container, {
   nodeReducer,
   edgeReducer,
 });
+
+renderer.on('beforeRender', () => {
+  labelCandidates = [];
+});
+renderer.on('afterRender', drawLabels);
 
 // The container changes size when the side panels open or close: redraw at once, so that
 // what is drawn (and sigma's viewport coordinates) always match the canvas on screen.
@@ -1783,6 +1821,7 @@ window.__explorer = {
   stopLayout,
   hovered: () => hovered,
   hoveredEdge: () => hoveredEdge,
+  drawnLabels: () => drawnLabels,
   isIdle: () => booted && pending === 0 && jobs === 0 && !layoutRunning,
 };
 
