@@ -139,15 +139,15 @@ async function clickNode(id, modifiers = []) {
   for (const m of modifiers) await page.keyboard.up(m);
 }
 
-// Counts the pixels of the canvas area that have a node type's colour: those come from
-// sigma's WebGL node program, not from the 2D label layer. The screenshot is decoded in a
-// blank page (no CSP there).
-async function colouredPixels(p = page) {
-  const box = await p.locator('#graph').boundingBox();
-  const png = await p.screenshot({ clip: box });
+// Measures a screenshot of the page area clip, decoded in a blank page (no CSP there):
+// 'palette' counts the pixels that have a node type's colour (those come from sigma's WebGL
+// node program, not from the 2D label layer); 'ink' is how far the drawing departs from the
+// background (#f6f7f9): the largest drop of r+g+b below the background's (0 = nothing drawn).
+async function measureScreenshot(clip, measure, p = page) {
+  const png = await p.screenshot({ clip });
   const blank = await context.newPage();
   try {
-    return await blank.evaluate(async (b64) => {
+    return await blank.evaluate(async ([b64, measure]) => {
       const img = new Image();
       img.src = `data:image/png;base64,${b64}`;
       await img.decode();
@@ -157,6 +157,11 @@ async function colouredPixels(p = page) {
       const ctx = c.getContext('2d');
       ctx.drawImage(img, 0, 0);
       const d = ctx.getImageData(0, 0, c.width, c.height).data;
+      if (measure === 'ink') {
+        let drop = 0;
+        for (let i = 0; i < d.length; i += 4) drop = Math.max(drop, 0xf6 + 0xf7 + 0xf9 - d[i] - d[i + 1] - d[i + 2]);
+        return drop;
+      }
       const colours = [
         [0xe6, 0x9f, 0x00],
         [0x00, 0x72, 0xb2],
@@ -170,35 +175,20 @@ async function colouredPixels(p = page) {
         if (colours.some(([r, g, b]) => Math.abs(d[i] - r) + Math.abs(d[i + 1] - g) + Math.abs(d[i + 2] - b) < 24)) n++;
       }
       return n;
-    }, png.toString('base64'));
+    }, [png.toString('base64'), measure]);
   } finally {
     await blank.close();
   }
 }
 
-// How far the drawing departs from the background (#f6f7f9) in a (2r+1)-pixel square around a
-// page point: the largest drop of r+g+b below the background's (0 = nothing drawn there).
+// Pixels of the canvas area that have a node type's colour.
+async function colouredPixels(p = page) {
+  return measureScreenshot(await p.locator('#graph').boundingBox(), 'palette', p);
+}
+
+// The ink in a (2r+1)-pixel square around a page point.
 async function inkAt(pt, r = 3, p = page) {
-  const png = await p.screenshot({ clip: { x: Math.round(pt.x) - r, y: Math.round(pt.y) - r, width: 2 * r + 1, height: 2 * r + 1 } });
-  const blank = await context.newPage();
-  try {
-    return await blank.evaluate(async (b64) => {
-      const img = new Image();
-      img.src = `data:image/png;base64,${b64}`;
-      await img.decode();
-      const c = document.createElement('canvas');
-      c.width = img.width;
-      c.height = img.height;
-      const ctx = c.getContext('2d');
-      ctx.drawImage(img, 0, 0);
-      const d = ctx.getImageData(0, 0, c.width, c.height).data;
-      let drop = 0;
-      for (let i = 0; i < d.length; i += 4) drop = Math.max(drop, 0xf6 + 0xf7 + 0xf9 - d[i] - d[i + 1] - d[i + 2]);
-      return drop;
-    }, png.toString('base64'));
-  } finally {
-    await blank.close();
-  }
+  return measureScreenshot({ x: Math.round(pt.x) - r, y: Math.round(pt.y) - r, width: 2 * r + 1, height: 2 * r + 1 }, 'ink', p);
 }
 
 // The relationships between nodes a and b on the canvas, where each is drawn now: the middle of

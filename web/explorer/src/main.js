@@ -519,7 +519,6 @@ function collectLabel(context, data, settings) {
 }
 function labelBox(context, { data, settings }) {
   const size = settings.labelSize;
-  context.font = `${settings.labelWeight} ${size}px ${settings.labelFont}`;
   const w = context.measureText(data.label).width;
   // fillText at (x + size + 3, y + size / 3) on the baseline: ascent ~0.75, descent ~0.25 em
   return { x: data.x + data.size + 3 - 2, y: data.y + size / 3 - size * 0.75 - 2, w: w + 4, h: size + 4 };
@@ -527,6 +526,8 @@ function labelBox(context, { data, settings }) {
 const overlaps = (a, b) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
 function drawLabels() {
   const context = renderer.getCanvases().labels.getContext('2d');
+  const { labelWeight, labelSize, labelFont } = renderer.getSettings();
+  context.font = `${labelWeight} ${labelSize}px ${labelFont}`; // the font drawDiscNodeLabel sets
   const order = labelCandidates.sort((a, b) => (b.data.forceLabel ? 1 : 0) - (a.data.forceLabel ? 1 : 0) || b.data.size - a.data.size || (a.data.key < b.data.key ? -1 : 1));
   const drawn = [];
   for (const c of order) {
@@ -536,7 +537,6 @@ function drawLabels() {
     drawDiscNodeLabel(context, c.data, c.settings);
   }
   drawnLabels = drawn;
-  labelCandidates = [];
 }
 
 const renderer = new Sigma(graph, container, {
@@ -1487,19 +1487,20 @@ renderer.on('doubleClickNode', (e) => {
 // EDGE_TAP_TOLERANCE px.
 const EDGE_CLICK_TOLERANCE = 6;
 const EDGE_TAP_TOLERANCE = 14;
+function distToSegment(p, a, b) {
+  const dx = b.x - a.x;
+  const dy = b.y - a.y;
+  const len2 = dx * dx + dy * dy;
+  const k = len2 === 0 ? 0 : Math.max(0, Math.min(1, ((p.x - a.x) * dx + (p.y - a.y) * dy) / len2));
+  return Math.hypot(p.x - (a.x + k * dx), p.y - (a.y + k * dy));
+}
 function edgeNear(p, tolerance = EDGE_CLICK_TOLERANCE) {
   let best = null;
   let bestDist = tolerance;
   for (const e of visibleEdges()) {
     const pts = edgeLine(e);
     for (let i = 1; i < pts.length; i++) {
-      const a = pts[i - 1];
-      const b = pts[i];
-      const dx = b.x - a.x;
-      const dy = b.y - a.y;
-      const len2 = dx * dx + dy * dy;
-      const k = len2 === 0 ? 0 : Math.max(0, Math.min(1, ((p.x - a.x) * dx + (p.y - a.y) * dy) / len2));
-      const d = Math.hypot(p.x - (a.x + k * dx), p.y - (a.y + k * dy));
+      const d = distToSegment(p, pts[i - 1], pts[i]);
       if (d <= bestDist) {
         best = e;
         bestDist = d;
@@ -1538,18 +1539,23 @@ renderer.on('leaveNode', () => {
 });
 // The relationship a click would select (the pointer is on the canvas, not on a node) is drawn
 // darker, with its type, under a pointer cursor. sigma reports the move to the body before it
-// reports leaving a node: decide after both.
+// reports leaving a node: decide after both, once per frame for the last move.
+let lastMove = null;
+function updateHoveredEdge() {
+  const event = lastMove;
+  lastMove = null;
+  const o = event.original;
+  const onCanvas = o instanceof MouseEvent && container.contains(o.target) && o.target.tagName === 'CANVAS';
+  const edge = onCanvas && !hovered && !dragged ? edgeNear(event) : null;
+  container.classList.toggle('edge-near', edge !== null);
+  if (edge !== hoveredEdge) {
+    hoveredEdge = edge;
+    renderer.refresh();
+  }
+}
 renderer.on('moveBody', ({ event }) => {
-  queueMicrotask(() => {
-    const o = event.original;
-    const onCanvas = o instanceof MouseEvent && container.contains(o.target) && o.target.tagName === 'CANVAS';
-    const edge = onCanvas && !hovered && !dragged ? edgeNear(event) : null;
-    container.classList.toggle('edge-near', edge !== null);
-    if (edge !== hoveredEdge) {
-      hoveredEdge = edge;
-      renderer.refresh();
-    }
-  });
+  if (!lastMove) requestAnimationFrame(updateHoveredEdge);
+  lastMove = event;
 });
 
 renderer.on('downNode', ({ node, event }) => {
@@ -1817,7 +1823,6 @@ window.__explorer = {
   visibleNodes,
   visibleEdges,
   nodeViewport,
-  edgeLine,
   stopLayout,
   hovered: () => hovered,
   hoveredEdge: () => hoveredEdge,
